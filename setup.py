@@ -1,0 +1,96 @@
+"""Build frame's Cython kernels.
+
+Switches (environment variables):
+
+* ``FRAME_CYTHON_DEBUG=1``  bounds/wraparound/initialized checks back on (tests of the kernels).
+* ``FRAME_ANNOTATE=1``      write Cython's annotated HTML next to each ``.pyx``.
+* ``FRAME_NO_OPENMP=1``     do not probe for OpenMP; kernels run serially.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+HERE = Path(__file__).parent
+CORE = HERE / "frame" / "_core"
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = _flag("FRAME_CYTHON_DEBUG")
+ANNOTATE = _flag("FRAME_ANNOTATE")
+
+DIRECTIVES = {
+    "language_level": 3,
+    "boundscheck": DEBUG,
+    "wraparound": DEBUG,
+    "initializedcheck": DEBUG,
+    "nonecheck": False,
+    "cdivision": True,
+    "embedsignature": True,
+    "cpow": True,
+}
+
+
+def _openmp_flags() -> list[str]:
+    """Compile and run a tiny OpenMP program; return the flags if it works, else []."""
+    if _flag("FRAME_NO_OPENMP") or sys.platform == "win32":
+        return []
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        return []
+    src = "#include <omp.h>\nint main(void){int n=0;\n#pragma omp parallel reduction(+:n)\nn+=1;\nreturn n>0?0:1;}\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        c_file = Path(tmp) / "probe.c"
+        c_file.write_text(src)
+        exe = Path(tmp) / "probe"
+        try:
+            subprocess.run(
+                [cc, "-fopenmp", str(c_file), "-o", str(exe)],
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
+            subprocess.run([str(exe)], check=True, capture_output=True, timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            print("frame: OpenMP not available, building serial kernels", file=sys.stderr)
+            return []
+    return ["-fopenmp"]
+
+
+OPENMP = _openmp_flags()
+COMPILE_ARGS = ["-O3", "-fno-strict-aliasing"] + (["-O0", "-g"] if DEBUG else []) + OPENMP
+MACROS = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
+if DEBUG:
+    MACROS.append(("CYTHON_TRACE_NOGIL", "1"))
+
+extensions = [
+    Extension(
+        f"frame._core.{pyx.stem}",
+        [str(pyx.relative_to(HERE))],
+        include_dirs=[str(CORE.relative_to(HERE))],
+        extra_compile_args=COMPILE_ARGS,
+        extra_link_args=OPENMP,
+        define_macros=MACROS,
+    )
+    for pyx in sorted(CORE.glob("*.pyx"))
+]
+
+setup(
+    ext_modules=cythonize(
+        extensions,
+        compiler_directives=DIRECTIVES,
+        annotate=ANNOTATE,
+        nthreads=os.cpu_count() or 1,
+    ),
+)
