@@ -1,0 +1,905 @@
+"""Evaluate expression trees against a ``pyarrow.Table``.
+
+``evaluate`` returns either a ``pa.ChunkedArray`` of the table's height or a ``pa.Scalar``
+(literals and aggregations), which callers broadcast. One evaluator per operation lives in
+``_EVALUATORS``; pyarrow errors are translated into frame errors that name the expression and
+the types involved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.types as pat
+
+from frame import _ops
+from frame.dtypes import is_numeric, is_string_like, type_name
+from frame.exceptions import (
+    ColumnNotFoundError,
+    ComputeError,
+    DuplicateError,
+    InvalidOperationError,
+    SchemaError,
+    ShapeError,
+    UnsupportedTypeError,
+)
+from frame.expr import Expr
+
+Value = pa.ChunkedArray | pa.Scalar
+
+_INT64_MAX = 2**63 - 1
+
+
+# ------------------------------------------------------------------------------------ planning
+def expand(exprs: list[Any], schema: pa.Schema) -> list[Expr]:
+    """Turn user input (names, expressions, multi-column selectors) into single-output exprs."""
+    out: list[Expr] = []
+    for item in exprs:
+        if isinstance(item, str):
+            item = Expr("col", (), {"name": item})
+        elif not isinstance(item, Expr):
+            from frame.expr import _to_expr
+
+            item = _to_expr(item)
+        selector = _find_selector(item)
+        if selector is None:
+            out.append(item)
+            continue
+        for name in _selector_names(selector, schema):
+            out.append(_replace(item, selector, Expr("col", (), {"name": name})))
+    return out
+
+
+def _find_selector(expr: Expr) -> Expr | None:
+    if expr.op == "cols":
+        return expr
+    for arg in expr.args:
+        found = _find_selector(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _selector_names(selector: Expr, schema: pa.Schema) -> list[str]:
+    params = selector.params
+    if "dtypes" in params:
+        return [f.name for f in schema if f.type in params["dtypes"]]
+    names = params["names"]
+    if names is None:
+        return list(schema.names)
+    for name in names:
+        if name not in schema.names:
+            raise ColumnNotFoundError.for_name(name, schema.names)
+    return list(names)
+
+
+def _replace(expr: Expr, target: Expr, replacement: Expr) -> Expr:
+    if expr is target:
+        return replacement
+    if not expr.args:
+        return expr
+    new = Expr(expr.op, [_replace(a, target, replacement) for a in expr.args], expr.params)
+    return new
+
+
+def check_unique_names(names: list[str]) -> None:
+    """Raise DuplicateError when two outputs share a name."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise DuplicateError(
+                f"the output column name {name!r} appears more than once; "
+                "give the expressions distinct names with .alias(...)"
+            )
+        seen.add(name)
+
+
+def broadcast(value: Value, height: int, name: str) -> pa.ChunkedArray:
+    """A full-height column from an evaluated value (scalars are repeated)."""
+    if isinstance(value, pa.Scalar):
+        return pa.chunked_array([pa.repeat(value, height)], type=value.type)
+    if len(value) != height:
+        if len(value) == 1:
+            return pa.chunked_array([pa.repeat(value[0], height)], type=value.type)
+        raise ShapeError(
+            f"expression for column {name!r} produced {len(value)} rows but the frame has "
+            f"{height}; only aggregations (1 value) are broadcast"
+        )
+    return value
+
+
+# ------------------------------------------------------------------------------------ evaluation
+def evaluate(expr: Expr, table: pa.Table) -> Value:
+    """Evaluate one (expanded) expression against ``table``."""
+    fn = _EVALUATORS.get(expr.op)
+    if fn is None:
+        raise InvalidOperationError(f"operation {expr.op!r} cannot be evaluated here")
+    try:
+        return fn(expr, table)
+    except (pa.ArrowNotImplementedError, pa.ArrowTypeError) as err:
+        raise SchemaError(f"{expr!r} is not defined for these types: {_clean(err)}") from err
+    except pa.ArrowInvalid as err:
+        raise ComputeError(f"{expr!r} failed: {_clean(err)}") from err
+
+
+def _clean(err: Exception) -> str:
+    msg = str(err).strip().splitlines()
+    return msg[0] if msg else type(err).__name__
+
+
+def _args(expr: Expr, table: pa.Table) -> list[Value]:
+    return [evaluate(a, table) for a in expr.args]
+
+
+def _eval_col(expr: Expr, table: pa.Table) -> Value:
+    name = expr.params["name"]
+    try:
+        return table.column(name)
+    except KeyError:
+        raise ColumnNotFoundError.for_name(name, table.column_names) from None
+
+
+def _eval_lit(expr: Expr, table: pa.Table) -> Value:
+    value, dtype = expr.params["value"], expr.params["dtype"]
+    if isinstance(value, pa.Scalar):
+        return value if dtype is None else value.cast(dtype)
+    try:
+        return pa.scalar(value, type=dtype)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as err:
+        raise SchemaError(f"cannot make a literal of {value!r}: {_clean(err)}") from err
+
+
+def _eval_series(expr: Expr, table: pa.Table) -> Value:
+    series = expr.params["series"]
+    return series.to_arrow_chunked()
+
+
+def _eval_alias(expr: Expr, table: pa.Table) -> Value:
+    return evaluate(expr.args[0], table)
+
+
+def _dtype(v: Value) -> pa.DataType:
+    return v.type
+
+
+def _decode(v: Value) -> Value:
+    """Dictionary → plain values (for functions without dictionary kernels)."""
+    if pat.is_dictionary(v.type):
+        return v.cast(v.type.value_type)
+    return v
+
+
+def _adapt_literals(expr: Expr, values: list[Value]) -> list[Value]:
+    """Give untyped Python literals the type of the column they meet (``int32 + 1`` stays
+    int32, ``float32 * 0.5`` stays float32) when the value fits exactly."""
+    if len(values) != 2:
+        return values
+    out = list(values)
+    for i in (0, 1):
+        a, other = expr.args[i], values[1 - i]
+        if a.op != "lit" or a.params["dtype"] is not None or not isinstance(values[i], pa.Scalar):
+            continue
+        if isinstance(other, pa.Scalar):
+            continue
+        target = other.type
+        val = values[i]
+        if pat.is_integer(target) and pat.is_integer(val.type) and val.is_valid:
+            with contextlib.suppress(pa.ArrowInvalid, OverflowError):
+                out[i] = val.cast(target)  # safe cast: raises if it does not fit
+        elif pat.is_floating(target) and (pat.is_floating(val.type) or pat.is_integer(val.type)):
+            out[i] = val.cast(target, safe=False)
+        elif pat.is_null(val.type):
+            out[i] = pa.scalar(None, type=target)
+    return out
+
+
+def _binary(name: str, checked: bool = False) -> Callable[[Expr, pa.Table], Value]:
+    fn = getattr(pc, f"{name}_checked" if checked else name)
+
+    def evaluator(expr: Expr, table: pa.Table) -> Value:
+        left, right = _adapt_literals(expr, _args(expr, table))
+        if is_string_like(left.type) and pat.is_dictionary(left.type) and name in ("add",):
+            left = _decode(left)
+        return fn(left, right)
+
+    return evaluator
+
+
+def _eval_truediv(expr: Expr, table: pa.Table) -> Value:
+    left, right = _adapt_literals(expr, _args(expr, table))
+    if not pat.is_floating(left.type) and not pat.is_decimal(left.type):
+        left = pc.cast(left, pa.float64())
+    if not pat.is_floating(right.type) and not pat.is_decimal(right.type):
+        right = pc.cast(right, pa.float64())
+    return pc.divide(left, right)
+
+
+def _floordiv_values(left: Value, right: Value) -> Value:
+    if pat.is_integer(left.type) and pat.is_integer(right.type):
+        trunc = pc.divide_checked(left, right)
+        rem = pc.subtract(left, pc.multiply(trunc, right))
+        neg_rem = pc.less(rem, pa.scalar(0, rem.type))
+        neg_div = pc.less(right, pa.scalar(0, right.type) if isinstance(right, pa.Scalar) else 0)
+        adjust = pc.and_(pc.not_equal(rem, pa.scalar(0, rem.type)), pc.not_equal(neg_rem, neg_div))
+        return pc.subtract(trunc, pc.cast(adjust, trunc.type))
+    return pc.floor(pc.divide(left, right))
+
+
+def _eval_floordiv(expr: Expr, table: pa.Table) -> Value:
+    left, right = _adapt_literals(expr, _args(expr, table))
+    return _floordiv_values(left, right)
+
+
+def _eval_mod(expr: Expr, table: pa.Table) -> Value:
+    left, right = _adapt_literals(expr, _args(expr, table))
+    q = _floordiv_values(left, right)
+    return pc.subtract(left, pc.multiply(q, right))
+
+
+def _eval_pow(expr: Expr, table: pa.Table) -> Value:
+    left, right = _adapt_literals(expr, _args(expr, table))
+    return pc.power_checked(left, right)
+
+
+def _eval_eq_missing(expr: Expr, table: pa.Table) -> Value:
+    left, right = _adapt_literals(expr, _args(expr, table))
+    both_null = pc.and_(pc.is_null(left), pc.is_null(right))
+    eq = pc.fill_null(pc.equal(left, right), False)
+    return pc.or_(eq, both_null)
+
+
+def _unary(fn: Callable[..., Value], *, decode: bool = False, **kwargs: Any):
+    def evaluator(expr: Expr, table: pa.Table) -> Value:
+        (value,) = _args(expr, table)
+        if decode:
+            value = _decode(value)
+        return fn(value, **kwargs)
+
+    return evaluator
+
+
+def _require_numeric(value: Value, what: str, expr: Expr) -> None:
+    if not (is_numeric(value.type) or pat.is_null(value.type)):
+        raise UnsupportedTypeError(
+            f"{what} needs a numeric column, but {expr.args[0]!r} is {type_name(value.type)}; "
+            "cast it first with .cast(...)"
+        )
+
+
+def _float_fn(fn: Callable[..., Value], what: str):
+    def evaluator(expr: Expr, table: pa.Table) -> Value:
+        (value,) = _args(expr, table)
+        _require_numeric(value, what, expr)
+        if not pat.is_floating(value.type):
+            value = pc.cast(value, pa.float64())
+        return fn(value)
+
+    return evaluator
+
+
+def _eval_log(expr: Expr, table: pa.Table) -> Value:
+    (value,) = _args(expr, table)
+    _require_numeric(value, "log", expr)
+    if not pat.is_floating(value.type):
+        value = pc.cast(value, pa.float64())
+    base = expr.params["base"]
+    if base == math.e:
+        return pc.ln(value)
+    if base == 10.0:
+        return pc.log10(value)
+    if base == 2.0:
+        return pc.log2(value)
+    return pc.divide(pc.ln(value), pa.scalar(math.log(base), value.type))
+
+
+def _eval_round(expr: Expr, table: pa.Table) -> Value:
+    (value,) = _args(expr, table)
+    _require_numeric(value, "round", expr)
+    if pat.is_integer(value.type):
+        return value
+    return pc.round(value, ndigits=expr.params["decimals"], round_mode="half_away_from_zero")
+
+
+def _eval_floor_ceil(fn: Callable[..., Value], what: str):
+    def evaluator(expr: Expr, table: pa.Table) -> Value:
+        (value,) = _args(expr, table)
+        _require_numeric(value, what, expr)
+        if pat.is_integer(value.type):
+            return value
+        return fn(value)
+
+    return evaluator
+
+
+def _eval_clip(expr: Expr, table: pa.Table) -> Value:
+    values = _args(expr, table)
+    x = values[0]
+    if not pat.is_temporal(x.type):
+        _require_numeric(x, "clip", expr)
+    pos = 1
+    if expr.params["lower"]:
+        lo = _adapt_literals(Expr("clip", (expr.args[0], expr.args[pos])), [x, values[pos]])[1]
+        x = pc.if_else(pc.less(x, lo), lo, x)
+        pos += 1
+    if expr.params["upper"]:
+        hi = _adapt_literals(Expr("clip", (expr.args[0], expr.args[pos])), [x, values[pos]])[1]
+        x = pc.if_else(pc.greater(x, hi), hi, x)
+    return x
+
+
+def _eval_cast(expr: Expr, table: pa.Table) -> Value:
+    (value,) = _args(expr, table)
+    target, strict = expr.params["dtype"], expr.params["strict"]
+    if value.type == target:
+        return value
+    try:
+        if pat.is_dictionary(target) and not pat.is_dictionary(value.type):
+            plain = pc.cast(value, target.value_type)
+            if isinstance(plain, pa.Scalar):
+                return plain.cast(target)
+            return pa.chunked_array(
+                [c.dictionary_encode().cast(target) for c in plain.chunks], type=target
+            )
+        return pc.cast(value, target, safe=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as err:
+        if isinstance(err, pa.ArrowNotImplementedError | pa.ArrowTypeError):
+            raise SchemaError(
+                f"cannot cast {expr.args[0]!r} from {type_name(value.type)} to "
+                f"{type_name(target)}: no such conversion"
+            ) from err
+        if strict:
+            raise InvalidOperationError(
+                f"cannot cast {expr.args[0]!r} from {type_name(value.type)} to "
+                f"{type_name(target)}: {_clean(err)}; use .cast(..., strict=False) to turn "
+                "such values into null"
+            ) from err
+    return _cast_lenient(value, target)
+
+
+def _cast_lenient(value: Value, target: pa.DataType) -> Value:
+    """Element-by-element cast where failures become null (the slow, rare path)."""
+
+    def one(s: pa.Scalar) -> pa.Scalar:
+        try:
+            return s.cast(target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OverflowError, ValueError):
+            return pa.scalar(None, type=target)
+
+    if isinstance(value, pa.Scalar):
+        return one(value)
+    out = [one(s).as_py() for s in value]
+    return pa.chunked_array([pa.array(out, type=target)], type=target)
+
+
+def _eval_fill_null(expr: Expr, table: pa.Table) -> Value:
+    value, fill = _args(expr, table)
+    if pat.is_null(value.type):
+        if isinstance(value, pa.Scalar):
+            return fill
+        return broadcast(fill, len(value), "fill_null") if isinstance(fill, pa.Scalar) else fill
+    if fill.type != value.type:
+        try:
+            fill = pc.cast(fill, value.type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as err:
+            raise SchemaError(
+                f"fill_null value of type {type_name(fill.type)} does not fit {expr.args[0]!r} "
+                f"of type {type_name(value.type)}; cast the value first"
+            ) from err
+    if pat.is_dictionary(value.type):
+        value, fill = _decode(value), _decode(fill)
+        return _reencode(pc.coalesce(value, fill))
+    return pc.coalesce(value, fill)
+
+
+def _reencode(value: Value) -> Value:
+    if isinstance(value, pa.Scalar):
+        return value
+    return pa.chunked_array([c.dictionary_encode() for c in value.chunks]) if value.num_chunks else value
+
+
+def _eval_fill_null_strategy(expr: Expr, table: pa.Table) -> Value:
+    (value,) = _args(expr, table)
+    if isinstance(value, pa.Scalar):
+        return value
+    strategy = expr.params["strategy"]
+    if strategy == "forward":
+        return pc.fill_null_forward(value) if value.num_chunks else value
+    if strategy == "backward":
+        return pc.fill_null_backward(value) if value.num_chunks else value
+    if strategy in ("min", "max"):
+        fill = (pc.min if strategy == "min" else pc.max)(value)
+    elif strategy == "mean":
+        _require_numeric(value, "fill_null(strategy='mean')", expr)
+        fill = pc.mean(value)
+        if pat.is_integer(value.type):
+            value = pc.cast(value, pa.float64())
+    else:
+        _require_numeric(value, f"fill_null(strategy={strategy!r})", expr)
+        fill = pa.scalar(0 if strategy == "zero" else 1).cast(value.type)
+    return pc.coalesce(value, fill.cast(value.type))
+
+
+def _eval_fill_nan(expr: Expr, table: pa.Table) -> Value:
+    value, fill = _args(expr, table)
+    if not pat.is_floating(value.type):
+        return value  # integers have no NaN
+    fill = pc.cast(fill, value.type) if fill.type != value.type else fill
+    nan = pc.fill_null(pc.is_nan(value), False)
+    return pc.if_else(nan, fill, value)
+
+
+def _eval_is_nan(expr: Expr, table: pa.Table, negate: bool = False) -> Value:
+    (value,) = _args(expr, table)
+    if not (pat.is_floating(value.type) or is_numeric(value.type) or pat.is_null(value.type)):
+        raise UnsupportedTypeError(
+            f"is_nan needs a float column, but {expr.args[0]!r} is {type_name(value.type)}"
+        )
+    if pat.is_floating(value.type):
+        out = pc.is_nan(value)
+    else:
+        out = pc.if_else(pc.is_null(value), pa.scalar(None, pa.bool_()), False)
+    return pc.invert(out) if negate else out
+
+
+def _eval_is_finite(expr: Expr, table: pa.Table, infinite: bool = False) -> Value:
+    (value,) = _args(expr, table)
+    if pat.is_floating(value.type):
+        return pc.is_inf(value) if infinite else pc.is_finite(value)
+    _require_numeric(value, "is_finite", expr)
+    return pc.if_else(pc.is_null(value), pa.scalar(None, pa.bool_()), not infinite)
+
+
+def _eval_is_in(expr: Expr, table: pa.Table) -> Value:
+    values = _args(expr, table)
+    x = values[0]
+    if len(values) == 2:
+        candidates = values[1]
+        if isinstance(candidates, pa.Scalar):
+            candidates = pa.array([candidates.as_py()], type=candidates.type)
+        else:
+            candidates = candidates.combine_chunks()
+    else:
+        raw = expr.params["values"]
+        if isinstance(raw, pa.Array | pa.ChunkedArray):
+            candidates = raw
+        else:
+            raw = list(raw)
+            target = x.type.value_type if pat.is_dictionary(x.type) else x.type
+            try:
+                candidates = pa.array(raw, type=None if pat.is_null(target) else target)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as err:
+                raise SchemaError(
+                    f"is_in values {raw[:5]!r} do not fit {expr.args[0]!r} of type "
+                    f"{type_name(x.type)}"
+                ) from err
+    if isinstance(candidates, pa.ChunkedArray):
+        candidates = candidates.combine_chunks()
+    base = _decode(x)
+    if pat.is_dictionary(candidates.type):
+        candidates = candidates.cast(candidates.type.value_type)
+    if candidates.type != base.type and not pat.is_null(base.type):
+        try:
+            candidates = candidates.cast(base.type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+            raise SchemaError(
+                f"is_in values of type {type_name(candidates.type)} cannot be compared with "
+                f"{expr.args[0]!r} of type {type_name(x.type)}"
+            ) from err
+    result = pc.is_in(base, value_set=candidates, skip_nulls=True)
+    return pc.if_else(pc.is_null(base), pa.scalar(None, pa.bool_()), result)
+
+
+def _common_type(types: list[pa.DataType]) -> pa.DataType:
+    real = [t for t in types if not pat.is_null(t)]
+    if not real:
+        return pa.null()
+    first = real[0]
+    if all(t == first for t in real):
+        return first
+    if all(is_string_like(t) for t in real):
+        return pa.large_string() if any(pat.is_large_string(t) for t in real) else pa.string()
+    if all(pat.is_integer(t) or pat.is_floating(t) for t in real):
+        if any(pat.is_floating(t) for t in real):
+            return pa.float64()
+        if all(pat.is_signed_integer(t) for t in real) or all(
+            pat.is_unsigned_integer(t) for t in real
+        ):
+            return max(real, key=lambda t: t.bit_width)
+        return pa.int64()
+    names = ", ".join(type_name(t) for t in real)
+    raise SchemaError(f"when/then/otherwise values have incompatible types: {names}")
+
+
+def _eval_when(expr: Expr, table: pa.Table) -> Value:
+    values = _args(expr, table)
+    conds = values[0:-1:2]
+    thens = values[1:-1:2]
+    other = values[-1]
+    height = table.num_rows
+    all_scalar = all(isinstance(v, pa.Scalar) for v in values)
+    target = _common_type([v.type for v in [*thens, other]])
+
+    def as_array(v: Value, name: str) -> pa.Array:
+        if isinstance(v, pa.Scalar):
+            return pa.repeat(v, 1 if all_scalar else height)
+        return v.combine_chunks()
+
+    for c in conds:
+        if not (pat.is_boolean(c.type) or pat.is_null(c.type)):
+            raise SchemaError(f"when() needs a boolean condition, got {type_name(c.type)}")
+    cond_arrays = [pc.fill_null(as_array(c, "cond").cast(pa.bool_()), False) for c in conds]
+    choices = [as_array(v, "value").cast(target) for v in [*thens, other]]
+    if pat.is_dictionary(target):
+        choices = [c.cast(target.value_type) for c in choices]
+    result = pc.case_when(
+        pc.make_struct(*cond_arrays, field_names=[f"c{i}" for i in range(len(cond_arrays))]),
+        *choices,
+    )
+    if all_scalar:
+        return result[0]
+    return pa.chunked_array([result])
+
+
+def _eval_not(expr: Expr, table: pa.Table) -> Value:
+    (value,) = _args(expr, table)
+    if pat.is_boolean(value.type) or pat.is_null(value.type):
+        return pc.invert(value.cast(pa.bool_()))
+    if pat.is_integer(value.type):
+        return pc.bit_wise_not(value)
+    raise UnsupportedTypeError(f"~ needs a boolean column, got {type_name(value.type)}")
+
+
+def _logic(fn: Callable[..., Value], name: str):
+    def evaluator(expr: Expr, table: pa.Table) -> Value:
+        left, right = _args(expr, table)
+        for side in (left, right):
+            if not (pat.is_boolean(side.type) or pat.is_null(side.type)):
+                raise SchemaError(
+                    f"{name} needs boolean operands, got {type_name(left.type)} and "
+                    f"{type_name(right.type)}; compare first (e.g. col('x') > 0)"
+                )
+        return fn(left.cast(pa.bool_()), right.cast(pa.bool_()))
+
+    return evaluator
+
+
+def _str_fn(fn: Callable[..., Value], **fixed: Any):
+    def evaluator(expr: Expr, table: pa.Table) -> Value:
+        (value,) = _args(expr, table)
+        if not (is_string_like(value.type) or pat.is_null(value.type)):
+            raise UnsupportedTypeError(
+                f"str.{expr.op.removeprefix('str_')} needs a string column, but "
+                f"{expr.args[0]!r} is {type_name(value.type)}; cast it with .cast(fr.String)"
+            )
+        params = dict(expr.params)
+        params.update(fixed)
+        return _on_dictionary_values(value, lambda v: fn(v, params))
+
+    return evaluator
+
+
+def _on_dictionary_values(value: Value, fn: Callable[[Value], Value]) -> Value:
+    """Apply an elementwise function to a dictionary's values once, then re-index."""
+    if not pat.is_dictionary(value.type) or isinstance(value, pa.Scalar):
+        return fn(_decode(value))
+    chunks = []
+    for chunk in value.chunks:
+        mapped = fn(chunk.dictionary)
+        chunks.append(mapped.take(chunk.indices))
+    if not chunks:
+        return fn(_decode(value))
+    return pa.chunked_array(chunks)
+
+
+def _string_contains(v: Value, p: dict[str, Any]) -> Value:
+    if p["literal"]:
+        return pc.match_substring(v, p["pattern"])
+    return pc.match_substring_regex(v, p["pattern"])
+
+
+def _string_replace(v: Value, p: dict[str, Any]) -> Value:
+    if p["literal"]:
+        return pc.replace_substring(v, p["pattern"], p["value"])
+    return pc.replace_substring_regex(v, p["pattern"], p["value"])
+
+
+def _string_slice(v: Value, p: dict[str, Any]) -> Value:
+    start = p["offset"]
+    stop = None if p["length"] is None else start + p["length"]
+    if stop is None:
+        stop = 2**31 - 1 if start >= 0 else 0
+        if start < 0:
+            return pc.utf8_slice_codeunits(v, start=start, stop=2**31 - 1)
+    return pc.utf8_slice_codeunits(v, start=start, stop=stop)
+
+
+def _strip(v: Value, p: dict[str, Any]) -> Value:
+    if p.get("characters") is None:
+        return pc.utf8_trim_whitespace(v)
+    return pc.utf8_trim(v, characters=p["characters"])
+
+
+_DT_PARTS: dict[str, Callable[[Value], Value]] = {
+    "year": pc.year,
+    "quarter": pc.quarter,
+    "month": pc.month,
+    "day": pc.day,
+    "weekday": lambda v: pc.day_of_week(v, count_from_zero=False, week_start=1),
+    "ordinal_day": pc.day_of_year,
+    "hour": pc.hour,
+    "minute": pc.minute,
+    "second": pc.second,
+}
+
+
+def _eval_dt_part(expr: Expr, table: pa.Table) -> Value:
+    (value,) = _args(expr, table)
+    part = expr.params["part"]
+    if not (pat.is_timestamp(value.type) or pat.is_date(value.type) or pat.is_null(value.type)):
+        raise UnsupportedTypeError(
+            f"dt.{part} needs a date or datetime column, but {expr.args[0]!r} is "
+            f"{type_name(value.type)}; parse strings first with .cast(fr.Datetime())"
+        )
+    if part in ("hour", "minute", "second") and pat.is_date(value.type):
+        raise UnsupportedTypeError(f"dt.{part} needs a datetime column; a date has no time of day")
+    if part == "date":
+        if pat.is_date(value.type):
+            return value
+        if value.type.tz is not None:
+            value = pc.local_timestamp(value)
+        return pc.cast(value, pa.date32())
+    return _DT_PARTS[part](value)
+
+
+# ------------------------------------------------------------------------------- aggregations
+def _column_of(value: Value) -> pa.ChunkedArray:
+    if isinstance(value, pa.Scalar):
+        return pa.chunked_array([pa.array([value.as_py()], type=value.type)])
+    return value
+
+
+def _agg_sum(expr: Expr, table: pa.Table) -> Value:
+    (value,) = _args(expr, table)
+    x = _column_of(value)
+    if pat.is_boolean(x.type):
+        x = pc.cast(x, pa.int64())
+    if not (is_numeric(x.type) or pat.is_null(x.type) or pat.is_duration(x.type)):
+        raise UnsupportedTypeError(
+            f"sum needs a numeric column, but {expr.args[0]!r} is {type_name(x.type)}"
+        )
+    if pat.is_null(x.type):
+        return pa.scalar(0, pa.int64())
+    if pat.is_integer(x.type):
+        return _checked_int_sum(x, expr)
+    return pc.sum(x, min_count=0)
+
+
+def _checked_int_sum(x: pa.ChunkedArray, expr: Expr) -> pa.Scalar:
+    """Integer sum in int64/uint64 that raises instead of wrapping on overflow."""
+    unsigned = pat.is_unsigned_integer(x.type)
+    out_type = pa.uint64() if unsigned else pa.int64()
+    n = len(x) - x.null_count
+    if n == 0:
+        return pa.scalar(0, out_type)
+    mm = pc.min_max(x)
+    lo, hi = mm["min"].as_py(), mm["max"].as_py()
+    bound = max(abs(lo), abs(hi)) * n
+    limit = 2**64 - 1 if unsigned else _INT64_MAX
+    if bound <= limit:
+        return pc.sum(x, min_count=0).cast(out_type)
+    exact = pc.sum(pc.cast(x, pa.decimal128(38, 0)), min_count=0).as_py()
+    total = int(exact)
+    if (unsigned and total > limit) or (not unsigned and not -_INT64_MAX - 1 <= total <= limit):
+        raise ComputeError(
+            f"sum of {expr.args[0]!r} overflows {out_type}; cast the column to float64 or "
+            "decimal128 before summing"
+        )
+    return pa.scalar(total, out_type)
+
+
+def _agg_simple(fn: Callable[..., pa.Scalar], what: str, numeric_only: bool = False):
+    def evaluator(expr: Expr, table: pa.Table) -> Value:
+        (value,) = _args(expr, table)
+        x = _column_of(value)
+        if numeric_only and not (is_numeric(x.type) or pat.is_boolean(x.type) or pat.is_null(x.type)):
+            raise UnsupportedTypeError(
+                f"{what} needs a numeric column, but {expr.args[0]!r} is {type_name(x.type)}"
+            )
+        if pat.is_dictionary(x.type):
+            x = _decode(x)
+        return fn(x, expr.params)
+
+    return evaluator
+
+
+def _minmax(which: str):
+    def fn(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
+        if pat.is_null(x.type):
+            return pa.scalar(None)
+        return (pc.min if which == "min" else pc.max)(x)
+
+    return fn
+
+
+def _mean(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
+    if pat.is_null(x.type):
+        return pa.scalar(None, pa.float64())
+    if pat.is_boolean(x.type) or pat.is_integer(x.type):
+        x = pc.cast(x, pa.float64())
+    return pc.mean(x)
+
+
+def _std_var(which: str):
+    def fn(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
+        if pat.is_null(x.type) or pat.is_boolean(x.type):
+            x = pc.cast(x, pa.float64())
+        f = pc.stddev if which == "std" else pc.variance
+        return f(x, ddof=params["ddof"]).cast(pa.float64())
+
+    return fn
+
+
+def _quantile(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
+    interp = params["interpolation"]
+    if pat.is_null(x.type) or pat.is_boolean(x.type):
+        x = pc.cast(x, pa.float64())
+    result = pc.quantile(x, q=params["q"], interpolation=interp)
+    if len(result) == 0:
+        out_type = pa.float64() if interp in ("linear", "midpoint") else x.type
+        return pa.scalar(None, out_type)
+    scalar = result[0]
+    if interp in ("linear", "midpoint") and not pat.is_floating(scalar.type):
+        scalar = scalar.cast(pa.float64())
+    return scalar
+
+
+def _first_last(which: str):
+    def evaluator(expr: Expr, table: pa.Table) -> Value:
+        (value,) = _args(expr, table)
+        if isinstance(value, pa.Scalar):
+            return value
+        if len(value) == 0:
+            return pa.scalar(None, value.type)
+        return value[0] if which == "first" else value[len(value) - 1]
+
+    return evaluator
+
+
+def _agg_count(expr: Expr, table: pa.Table) -> Value:
+    (value,) = _args(expr, table)
+    x = _column_of(value)
+    return pa.scalar(len(x) - x.null_count, pa.int64())
+
+
+def _agg_len(expr: Expr, table: pa.Table) -> Value:
+    if not expr.args:
+        return pa.scalar(table.num_rows, pa.int64())
+    (value,) = _args(expr, table)
+    x = _column_of(value) if isinstance(value, pa.Scalar) else value
+    return pa.scalar(len(x), pa.int64())
+
+
+def _agg_null_count(expr: Expr, table: pa.Table) -> Value:
+    (value,) = _args(expr, table)
+    x = _column_of(value)
+    return pa.scalar(x.null_count, pa.int64())
+
+
+def _agg_n_unique(expr: Expr, table: pa.Table) -> Value:
+    (value,) = _args(expr, table)
+    x = _column_of(value)
+    return pa.scalar(_ops.n_unique(x), pa.int64())
+
+
+def _agg_product(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
+    if pat.is_boolean(x.type) or pat.is_null(x.type):
+        x = pc.cast(x, pa.int64())
+    return pc.product(x, min_count=0)
+
+
+def _agg_bool(which: str):
+    def fn(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
+        if not (pat.is_boolean(x.type) or pat.is_null(x.type)):
+            raise UnsupportedTypeError(f"{which} needs a boolean column, got {type_name(x.type)}")
+        x = x.cast(pa.bool_())
+        return (pc.any if which == "any" else pc.all)(x, min_count=0)
+
+    return fn
+
+
+def _arg_extreme(which: str):
+    def fn(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
+        target = (pc.min if which == "min" else pc.max)(x) if not pat.is_null(x.type) else None
+        if target is None or not target.is_valid:
+            return pa.scalar(None, pa.int64())
+        if pat.is_floating(x.type) and math.isnan(target.as_py()):
+            mask = pc.is_nan(x)
+        else:
+            mask = pc.equal(x, target)
+        idx = pc.index(pc.fill_null(mask, False), True)
+        return idx.cast(pa.int64())
+
+    return fn
+
+
+_EVALUATORS: dict[str, Callable[[Expr, pa.Table], Value]] = {
+    "col": _eval_col,
+    "lit": _eval_lit,
+    "series": _eval_series,
+    "alias": _eval_alias,
+    "add": _binary("add", checked=True),
+    "sub": _binary("subtract", checked=True),
+    "mul": _binary("multiply", checked=True),
+    "truediv": _eval_truediv,
+    "floordiv": _eval_floordiv,
+    "mod": _eval_mod,
+    "pow": _eval_pow,
+    "eq": _binary("equal"),
+    "ne": _binary("not_equal"),
+    "lt": _binary("less"),
+    "le": _binary("less_equal"),
+    "gt": _binary("greater"),
+    "ge": _binary("greater_equal"),
+    "eq_missing": _eval_eq_missing,
+    "and": _logic(pc.and_kleene, "&"),
+    "or": _logic(pc.or_kleene, "|"),
+    "xor": _logic(pc.xor, "^"),
+    "not": _eval_not,
+    "neg": _unary(pc.negate_checked),
+    "abs": _unary(pc.abs_checked),
+    "sign": _unary(pc.sign),
+    "sqrt": _float_fn(pc.sqrt, "sqrt"),
+    "exp": _float_fn(pc.exp, "exp"),
+    "log1p": _float_fn(pc.log1p, "log1p"),
+    "log": _eval_log,
+    "round": _eval_round,
+    "floor": _eval_floor_ceil(pc.floor, "floor"),
+    "ceil": _eval_floor_ceil(pc.ceil, "ceil"),
+    "clip": _eval_clip,
+    "cast": _eval_cast,
+    "is_null": _unary(pc.is_null),
+    "is_not_null": _unary(pc.is_valid),
+    "is_nan": _eval_is_nan,
+    "is_not_nan": lambda e, t: _eval_is_nan(e, t, negate=True),
+    "is_finite": _eval_is_finite,
+    "is_infinite": lambda e, t: _eval_is_finite(e, t, infinite=True),
+    "fill_null": _eval_fill_null,
+    "fill_null_strategy": _eval_fill_null_strategy,
+    "fill_nan": _eval_fill_nan,
+    "is_in": _eval_is_in,
+    "when": _eval_when,
+    "str_len_chars": _str_fn(lambda v, p: pc.cast(pc.utf8_length(v), pa.int64())),
+    "str_len_bytes": _str_fn(lambda v, p: pc.cast(pc.binary_length(v), pa.int64())),
+    "str_contains": _str_fn(_string_contains),
+    "str_starts_with": _str_fn(lambda v, p: pc.starts_with(v, p["pattern"])),
+    "str_ends_with": _str_fn(lambda v, p: pc.ends_with(v, p["pattern"])),
+    "str_lower": _str_fn(lambda v, p: pc.utf8_lower(v)),
+    "str_upper": _str_fn(lambda v, p: pc.utf8_upper(v)),
+    "str_strip": _str_fn(_strip),
+    "str_replace_all": _str_fn(_string_replace),
+    "str_slice": _str_fn(_string_slice),
+    "dt_part": _eval_dt_part,
+    "sum": _agg_sum,
+    "mean": _agg_simple(_mean, "mean", numeric_only=True),
+    "min": _agg_simple(_minmax("min"), "min"),
+    "max": _agg_simple(_minmax("max"), "max"),
+    "count": _agg_count,
+    "len": _agg_len,
+    "null_count": _agg_null_count,
+    "n_unique": _agg_n_unique,
+    "std": _agg_simple(_std_var("std"), "std", numeric_only=True),
+    "var": _agg_simple(_std_var("var"), "var", numeric_only=True),
+    "quantile": _agg_simple(_quantile, "quantile", numeric_only=True),
+    "first": _first_last("first"),
+    "last": _first_last("last"),
+    "product": _agg_simple(_agg_product, "product", numeric_only=True),
+    "any": _agg_simple(_agg_bool("any"), "any"),
+    "all": _agg_simple(_agg_bool("all"), "all"),
+    "arg_min": _agg_simple(_arg_extreme("min"), "arg_min"),
+    "arg_max": _agg_simple(_arg_extreme("max"), "arg_max"),
+}

@@ -1,0 +1,841 @@
+"""Expressions: lazy, composable descriptions of column computations.
+
+An :class:`Expr` is a small tree (``op``, ``args``, ``params``). Nothing is computed when it is
+built; :mod:`frame._eval` evaluates it against a table. Elementwise math uses
+``pyarrow.compute`` (already optimal there); aggregations reduce to one value that is broadcast
+when mixed with full-length columns.
+
+Null semantics are Arrow's: a null in any input of an elementwise operation gives null, except
+``&``/``|`` which use Kleene logic (``null & False`` is ``False``) and the null-handling
+functions (``is_null``, ``fill_null``). NaN is a float value, not null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from frame.dtypes import to_arrow_type
+from frame.exceptions import InvalidOperationError
+
+__all__ = ["Expr", "col", "lit", "when", "len", "all"]
+
+_builtin_len = len
+
+# Aggregations reduce a column to one value.
+AGGREGATIONS = frozenset(
+    {
+        "sum",
+        "mean",
+        "min",
+        "max",
+        "count",
+        "len",
+        "n_unique",
+        "std",
+        "var",
+        "median",
+        "quantile",
+        "first",
+        "last",
+        "null_count",
+        "product",
+        "any",
+        "all",
+        "arg_min",
+        "arg_max",
+    }
+)
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "nearest", "midpoint")
+
+
+def _to_expr(value: Any) -> Expr:
+    """Wrap a Python value as a literal expression; expressions pass through."""
+    if isinstance(value, Expr):
+        return value
+    from frame.series import Series
+
+    if isinstance(value, Series):
+        return Expr("series", (), {"series": value})
+    return lit(value)
+
+
+class Expr:
+    """A column expression, e.g. ``fr.col("price") * 2 > 10``.
+
+    Build expressions with :func:`col`, :func:`lit` and :func:`when`, combine them with
+    operators, and pass them to ``DataFrame.select``, ``with_columns`` or ``filter``.
+
+    Examples
+    --------
+    >>> import frame as fr
+    >>> df = fr.DataFrame({"a": [1, 2, 3], "b": [0.5, None, 2.0]})
+    >>> df.select((fr.col("a") * 10).alias("a10"), fr.col("b").fill_null(0.0))
+    shape: (3, 2)
+    ┌─────┬─────┐
+    │ a10 ┆ b   │
+    │ i64 ┆ f64 │
+    ╞═════╪═════╡
+    │ 10  ┆ 0.5 │
+    │ 20  ┆ 0.0 │
+    │ 30  ┆ 2.0 │
+    └─────┴─────┘
+    """
+
+    __slots__ = ("_args", "_op", "_params")
+    __array_priority__ = 100  # numpy defers binary operators to Expr
+
+    def __init__(self, op: str, args: Sequence[Expr] = (), params: dict[str, Any] | None = None):
+        self._op = op
+        self._args = tuple(args)
+        self._params = params or {}
+
+    # ---------------------------------------------------------------- introspection
+    @property
+    def op(self) -> str:
+        """Name of the operation at the root of this expression."""
+        return self._op
+
+    @property
+    def args(self) -> tuple[Expr, ...]:
+        """Child expressions."""
+        return self._args
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Non-expression parameters of the root operation."""
+        return dict(self._params)
+
+    def output_name(self) -> str:
+        """Name of the column this expression produces (alias, else leftmost input column).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> (fr.col("a") + fr.col("b")).output_name()
+        'a'
+        >>> fr.lit(1).output_name()
+        'literal'
+        """
+        if self._op == "alias":
+            return self._params["name"]
+        if self._op == "col":
+            return self._params["name"]
+        if self._op == "cols":
+            raise InvalidOperationError(
+                "a multi-column expression has several output names; use it directly in "
+                "select/with_columns (it expands to one expression per column)"
+            )
+        if self._op == "lit":
+            return "literal"
+        if self._op == "series":
+            return self._params["series"].name
+        if self._op == "len" and not self._args:
+            return "len"
+        if self._op == "when":
+            return self._args[1].output_name()
+        for arg in self._args:
+            return arg.output_name()
+        return "literal"
+
+    def __repr__(self) -> str:
+        if self._op == "col":
+            return f"col({self._params['name']!r})"
+        if self._op == "cols":
+            return f"cols({self._params})"
+        if self._op == "lit":
+            return f"lit({self._params['value']!r})"
+        inner = ", ".join(repr(a) for a in self._args)
+        extra = ", ".join(f"{k}={v!r}" for k, v in self._params.items() if k != "series")
+        sep = ", " if inner and extra else ""
+        return f"{self._op}({inner}{sep}{extra})"
+
+    def __bool__(self) -> bool:
+        raise InvalidOperationError(
+            "the truth value of an expression is ambiguous; combine conditions with & and | "
+            "(not 'and'/'or'), and use 'is_in' instead of 'in'"
+        )
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __iter__(self):
+        raise TypeError("an expression is not iterable; evaluate it with DataFrame.select")
+
+    # ---------------------------------------------------------------- builders
+    def _unary(self, op: str, **params: Any) -> Expr:
+        return Expr(op, (self,), params)
+
+    def _binary(self, op: str, other: Any, *, reflected: bool = False) -> Expr:
+        other = _to_expr(other)
+        return Expr(op, (other, self) if reflected else (self, other))
+
+    # arithmetic
+    def __add__(self, other: Any) -> Expr:
+        return self._binary("add", other)
+
+    def __radd__(self, other: Any) -> Expr:
+        return self._binary("add", other, reflected=True)
+
+    def __sub__(self, other: Any) -> Expr:
+        return self._binary("sub", other)
+
+    def __rsub__(self, other: Any) -> Expr:
+        return self._binary("sub", other, reflected=True)
+
+    def __mul__(self, other: Any) -> Expr:
+        return self._binary("mul", other)
+
+    def __rmul__(self, other: Any) -> Expr:
+        return self._binary("mul", other, reflected=True)
+
+    def __truediv__(self, other: Any) -> Expr:
+        return self._binary("truediv", other)
+
+    def __rtruediv__(self, other: Any) -> Expr:
+        return self._binary("truediv", other, reflected=True)
+
+    def __floordiv__(self, other: Any) -> Expr:
+        return self._binary("floordiv", other)
+
+    def __rfloordiv__(self, other: Any) -> Expr:
+        return self._binary("floordiv", other, reflected=True)
+
+    def __mod__(self, other: Any) -> Expr:
+        return self._binary("mod", other)
+
+    def __rmod__(self, other: Any) -> Expr:
+        return self._binary("mod", other, reflected=True)
+
+    def __pow__(self, other: Any) -> Expr:
+        return self._binary("pow", other)
+
+    def __rpow__(self, other: Any) -> Expr:
+        return self._binary("pow", other, reflected=True)
+
+    def __neg__(self) -> Expr:
+        return self._unary("neg")
+
+    def __pos__(self) -> Expr:
+        return self
+
+    def __abs__(self) -> Expr:
+        return self.abs()
+
+    # comparisons
+    def __eq__(self, other: Any) -> Expr:  # type: ignore[override]
+        return self._binary("eq", other)
+
+    def __ne__(self, other: Any) -> Expr:  # type: ignore[override]
+        return self._binary("ne", other)
+
+    def __lt__(self, other: Any) -> Expr:
+        return self._binary("lt", other)
+
+    def __le__(self, other: Any) -> Expr:
+        return self._binary("le", other)
+
+    def __gt__(self, other: Any) -> Expr:
+        return self._binary("gt", other)
+
+    def __ge__(self, other: Any) -> Expr:
+        return self._binary("ge", other)
+
+    # boolean logic (Kleene)
+    def __and__(self, other: Any) -> Expr:
+        return self._binary("and", other)
+
+    def __rand__(self, other: Any) -> Expr:
+        return self._binary("and", other, reflected=True)
+
+    def __or__(self, other: Any) -> Expr:
+        return self._binary("or", other)
+
+    def __ror__(self, other: Any) -> Expr:
+        return self._binary("or", other, reflected=True)
+
+    def __xor__(self, other: Any) -> Expr:
+        return self._binary("xor", other)
+
+    def __rxor__(self, other: Any) -> Expr:
+        return self._binary("xor", other, reflected=True)
+
+    def __invert__(self) -> Expr:
+        return self._unary("not")
+
+    # named versions (polars spellings)
+    def eq(self, other: Any) -> Expr:
+        """Elementwise ``==`` (null if either side is null)."""
+        return self == other
+
+    def ne(self, other: Any) -> Expr:
+        """Elementwise ``!=``."""
+        return self != other
+
+    def lt(self, other: Any) -> Expr:
+        """Elementwise ``<``."""
+        return self < other
+
+    def le(self, other: Any) -> Expr:
+        """Elementwise ``<=``."""
+        return self <= other
+
+    def gt(self, other: Any) -> Expr:
+        """Elementwise ``>``."""
+        return self > other
+
+    def ge(self, other: Any) -> Expr:
+        """Elementwise ``>=``."""
+        return self >= other
+
+    def eq_missing(self, other: Any) -> Expr:
+        """Elementwise ``==`` where null equals null (never returns null)."""
+        return self._binary("eq_missing", other)
+
+    def and_(self, other: Any) -> Expr:
+        """Kleene AND, same as ``&``."""
+        return self & other
+
+    def or_(self, other: Any) -> Expr:
+        """Kleene OR, same as ``|``."""
+        return self | other
+
+    def not_(self) -> Expr:
+        """Logical NOT, same as ``~``."""
+        return ~self
+
+    # ---------------------------------------------------------------- naming and types
+    def alias(self, name: str) -> Expr:
+        """Rename the output column.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"a": [1]}).select(fr.col("a").alias("b")).columns
+        ['b']
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"alias needs a str name, got {type(name).__name__}")
+        return Expr("alias", (self,), {"name": name})
+
+    def cast(self, dtype: Any, *, strict: bool = True) -> Expr:
+        """Cast to another type.
+
+        With ``strict=True`` (default) a value that does not fit (overflow, unparsable string)
+        raises :class:`~frame.exceptions.InvalidOperationError`; with ``strict=False`` such
+        values become null.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"a": ["1", "x"]}).select(fr.col("a").cast("int64", strict=False))["a"].to_list()
+        [1, None]
+        """
+        return Expr("cast", (self,), {"dtype": to_arrow_type(dtype), "strict": strict})
+
+    # ---------------------------------------------------------------- nulls and NaN
+    def is_null(self) -> Expr:
+        """True where the value is null (never null itself)."""
+        return self._unary("is_null")
+
+    def is_not_null(self) -> Expr:
+        """True where the value is not null."""
+        return self._unary("is_not_null")
+
+    def is_nan(self) -> Expr:
+        """True where a float value is NaN (null stays null)."""
+        return self._unary("is_nan")
+
+    def is_not_nan(self) -> Expr:
+        """True where a float value is not NaN (null stays null)."""
+        return self._unary("is_not_nan")
+
+    def is_finite(self) -> Expr:
+        """True where a float value is finite."""
+        return self._unary("is_finite")
+
+    def is_infinite(self) -> Expr:
+        """True where a float value is +inf or -inf."""
+        return self._unary("is_infinite")
+
+    def fill_null(self, value: Any = None, *, strategy: str | None = None) -> Expr:
+        """Replace nulls by a value or by a strategy.
+
+        Parameters
+        ----------
+        value
+            A scalar or expression (cast to the column's type).
+        strategy
+            ``"forward"``, ``"backward"``, ``"min"``, ``"max"``, ``"mean"``, ``"zero"``,
+            ``"one"``.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"a": [1, None, 3]})
+        >>> df.select(fr.col("a").fill_null(strategy="forward"))["a"].to_list()
+        [1, 1, 3]
+        """
+        if (value is None) == (strategy is None):
+            raise InvalidOperationError("fill_null needs exactly one of `value` or `strategy`")
+        if strategy is not None:
+            allowed = ("forward", "backward", "min", "max", "mean", "zero", "one")
+            if strategy not in allowed:
+                raise InvalidOperationError(
+                    f"unknown fill_null strategy {strategy!r}; use one of {allowed}"
+                )
+            return Expr("fill_null_strategy", (self,), {"strategy": strategy})
+        return Expr("fill_null", (self, _to_expr(value)))
+
+    def fill_nan(self, value: Any) -> Expr:
+        """Replace NaN (not null) in float columns by ``value``.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"a": [1.0, float("nan"), None]})
+        >>> df.select(fr.col("a").fill_nan(0.0))["a"].to_list()
+        [1.0, 0.0, None]
+        """
+        return Expr("fill_nan", (self, _to_expr(value)))
+
+    # ---------------------------------------------------------------- membership and ranges
+    def is_in(self, values: Iterable[Any] | Expr) -> Expr:
+        """True where the value is one of ``values``; a null input gives null.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"a": ["x", "y", None]})
+        >>> df.select(fr.col("a").is_in(["x", "z"]))["a"].to_list()
+        [True, False, None]
+        """
+        if isinstance(values, Expr):
+            return Expr("is_in", (self, values))
+        from frame.series import Series
+
+        if isinstance(values, Series):
+            values = values.to_arrow()
+        elif isinstance(values, str | bytes) or not isinstance(values, Iterable):
+            raise TypeError(
+                f"is_in needs a collection of values, got {type(values).__name__}; "
+                "wrap a single value in a list"
+            )
+        return Expr("is_in", (self,), {"values": values})
+
+    def is_between(self, lower: Any, upper: Any, closed: str = "both") -> Expr:
+        """True where ``lower <= x <= upper`` (``closed``: both, left, right, none).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"a": [1, 5, 9]}).select(fr.col("a").is_between(2, 9))["a"].to_list()
+        [False, True, True]
+        """
+        if closed not in ("both", "left", "right", "none"):
+            raise InvalidOperationError(
+                f"closed must be 'both', 'left', 'right' or 'none', got {closed!r}"
+            )
+        lo, hi = _to_expr(lower), _to_expr(upper)
+        left = self >= lo if closed in ("both", "left") else self > lo
+        right = self <= hi if closed in ("both", "right") else self < hi
+        return left & right
+
+    # ---------------------------------------------------------------- math
+    def abs(self) -> Expr:
+        """Absolute value (overflow of the most negative integer raises)."""
+        return self._unary("abs")
+
+    def sqrt(self) -> Expr:
+        """Square root (float64 for integer input; negative input gives NaN)."""
+        return self._unary("sqrt")
+
+    def log(self, base: float = 2.718281828459045) -> Expr:
+        """Logarithm (natural by default); log of 0 is -inf, of a negative number NaN."""
+        return self._unary("log", base=base)
+
+    def log10(self) -> Expr:
+        """Base-10 logarithm."""
+        return self._unary("log", base=10.0)
+
+    def log1p(self) -> Expr:
+        """``log(1 + x)``, accurate near zero."""
+        return self._unary("log1p")
+
+    def exp(self) -> Expr:
+        """Exponential."""
+        return self._unary("exp")
+
+    def round(self, decimals: int = 0) -> Expr:
+        """Round half away from zero to ``decimals`` places (floats only; ints unchanged)."""
+        return self._unary("round", decimals=int(decimals))
+
+    def floor(self) -> Expr:
+        """Round down."""
+        return self._unary("floor")
+
+    def ceil(self) -> Expr:
+        """Round up."""
+        return self._unary("ceil")
+
+    def sign(self) -> Expr:
+        """-1, 0 or 1."""
+        return self._unary("sign")
+
+    def clip(self, lower_bound: Any = None, upper_bound: Any = None) -> Expr:
+        """Limit values to ``[lower_bound, upper_bound]`` (either may be None).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"a": [-5, 0, 5]}).select(fr.col("a").clip(-1, 1))["a"].to_list()
+        [-1, 0, 1]
+        """
+        args = [self]
+        params = {"lower": lower_bound is not None, "upper": upper_bound is not None}
+        if lower_bound is not None:
+            args.append(_to_expr(lower_bound))
+        if upper_bound is not None:
+            args.append(_to_expr(upper_bound))
+        return Expr("clip", args, params)
+
+    # ---------------------------------------------------------------- aggregations
+    def _agg(self, op: str, **params: Any) -> Expr:
+        return Expr(op, (self,), params)
+
+    def sum(self) -> Expr:
+        """Sum of non-null values; 0 for an empty or all-null column.
+
+        Integer sums are computed in int64 (uint64 for unsigned input) and raise
+        :class:`~frame.exceptions.ComputeError` on overflow instead of wrapping.
+        """
+        return self._agg("sum")
+
+    def mean(self) -> Expr:
+        """Mean of non-null values (float64); null when there are none."""
+        return self._agg("mean")
+
+    def min(self) -> Expr:
+        """Smallest non-null value (NaN ignored unless all values are NaN); null if none."""
+        return self._agg("min")
+
+    def max(self) -> Expr:
+        """Largest non-null value (NaN ignored unless all values are NaN); null if none."""
+        return self._agg("max")
+
+    def count(self) -> Expr:
+        """Number of non-null values."""
+        return self._agg("count")
+
+    def len(self) -> Expr:
+        """Number of values, nulls included."""
+        return self._agg("len")
+
+    def null_count(self) -> Expr:
+        """Number of nulls."""
+        return self._agg("null_count")
+
+    def n_unique(self) -> Expr:
+        """Number of distinct values; null counts as one value, all NaNs as one, -0.0 == 0.0."""
+        return self._agg("n_unique")
+
+    def std(self, ddof: int = 1) -> Expr:
+        """Standard deviation with ``ddof`` delta degrees of freedom; null if count <= ddof."""
+        return self._agg("std", ddof=int(ddof))
+
+    def var(self, ddof: int = 1) -> Expr:
+        """Variance with ``ddof`` delta degrees of freedom; null if count <= ddof."""
+        return self._agg("var", ddof=int(ddof))
+
+    def median(self) -> Expr:
+        """Exact median of non-null values (NaN ignored); float64."""
+        return self._agg("quantile", q=0.5, interpolation="linear")
+
+    def quantile(self, quantile: float, interpolation: str = "nearest") -> Expr:
+        """Exact quantile; ``interpolation`` is nearest, lower, higher, midpoint or linear.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"a": [1, 2, 3, 4]}).select(fr.col("a").quantile(0.5, "linear")).item()
+        2.5
+        """
+        if not 0.0 <= float(quantile) <= 1.0:
+            raise InvalidOperationError(f"quantile must be between 0 and 1, got {quantile}")
+        if interpolation not in _INTERPOLATIONS:
+            raise InvalidOperationError(
+                f"unknown interpolation {interpolation!r}; use one of {_INTERPOLATIONS}"
+            )
+        return self._agg("quantile", q=float(quantile), interpolation=interpolation)
+
+    def first(self) -> Expr:
+        """First value (may be null); null for an empty column."""
+        return self._agg("first")
+
+    def last(self) -> Expr:
+        """Last value (may be null); null for an empty column."""
+        return self._agg("last")
+
+    def product(self) -> Expr:
+        """Product of non-null values; 1 for an empty column."""
+        return self._agg("product")
+
+    def any(self) -> Expr:
+        """True if any non-null value is true."""
+        return self._agg("any")
+
+    def all(self) -> Expr:
+        """True if every non-null value is true."""
+        return self._agg("all")
+
+    def arg_min(self) -> Expr:
+        """Row index of the first smallest non-null value; null if none."""
+        return self._agg("arg_min")
+
+    def arg_max(self) -> Expr:
+        """Row index of the first largest non-null value; null if none."""
+        return self._agg("arg_max")
+
+    # ---------------------------------------------------------------- namespaces
+    @property
+    def str(self) -> ExprStringNameSpace:
+        """String functions (``fr.col("s").str.contains("x")``)."""
+        return ExprStringNameSpace(self)
+
+    @property
+    def dt(self) -> ExprDateTimeNameSpace:
+        """Date and time parts (``fr.col("t").dt.year()``)."""
+        return ExprDateTimeNameSpace(self)
+
+
+class ExprStringNameSpace:
+    """String functions; every one gives null for a null input."""
+
+    def __init__(self, expr: Expr):
+        self._expr = expr
+
+    def _op(self, op: str, **params: Any) -> Expr:
+        return Expr(op, (self._expr,), params)
+
+    def len_chars(self) -> Expr:
+        """Number of characters (code points).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"s": ["héllo", None]}).select(fr.col("s").str.len_chars())["s"].to_list()
+        [5, None]
+        """
+        return self._op("str_len_chars")
+
+    def len(self) -> Expr:
+        """Alias of :meth:`len_chars`."""
+        return self.len_chars()
+
+    def len_bytes(self) -> Expr:
+        """Number of UTF-8 bytes."""
+        return self._op("str_len_bytes")
+
+    def contains(self, pattern: str, *, literal: bool = False) -> Expr:
+        """True where the string matches the regular expression ``pattern`` (or contains the
+        literal substring when ``literal=True``)."""
+        return self._op("str_contains", pattern=pattern, literal=literal)
+
+    def starts_with(self, prefix: str) -> Expr:
+        """True where the string starts with ``prefix``."""
+        return self._op("str_starts_with", pattern=prefix)
+
+    def ends_with(self, suffix: str) -> Expr:
+        """True where the string ends with ``suffix``."""
+        return self._op("str_ends_with", pattern=suffix)
+
+    def to_lowercase(self) -> Expr:
+        """Lower-case (Unicode aware)."""
+        return self._op("str_lower")
+
+    def to_uppercase(self) -> Expr:
+        """Upper-case (Unicode aware)."""
+        return self._op("str_upper")
+
+    def strip_chars(self, characters: str | None = None) -> Expr:
+        """Remove leading and trailing whitespace (or the given characters)."""
+        return self._op("str_strip", characters=characters)
+
+    def replace_all(self, pattern: str, value: str, *, literal: bool = False) -> Expr:
+        """Replace every match of ``pattern`` by ``value``."""
+        return self._op("str_replace_all", pattern=pattern, value=value, literal=literal)
+
+    def slice(self, offset: int, length: int | None = None) -> Expr:
+        """Substring of ``length`` characters starting at ``offset``."""
+        return self._op("str_slice", offset=offset, length=length)
+
+
+class ExprDateTimeNameSpace:
+    """Parts of dates and timestamps (time-zone aware: parts are in the column's zone)."""
+
+    def __init__(self, expr: Expr):
+        self._expr = expr
+
+    def _op(self, part: str) -> Expr:
+        return Expr("dt_part", (self._expr,), {"part": part})
+
+    def year(self) -> Expr:
+        """Calendar year.
+
+        Examples
+        --------
+        >>> import datetime as dt, frame as fr
+        >>> df = fr.DataFrame({"d": [dt.date(2024, 2, 29)]})
+        >>> df.select(fr.col("d").dt.year(), fr.col("d").dt.weekday().alias("wd")).row(0)
+        (2024, 4)
+        """
+        return self._op("year")
+
+    def quarter(self) -> Expr:
+        """Quarter of the year, 1-4."""
+        return self._op("quarter")
+
+    def month(self) -> Expr:
+        """Month, 1-12."""
+        return self._op("month")
+
+    def day(self) -> Expr:
+        """Day of the month, 1-31."""
+        return self._op("day")
+
+    def weekday(self) -> Expr:
+        """ISO weekday: Monday = 1 … Sunday = 7."""
+        return self._op("weekday")
+
+    def ordinal_day(self) -> Expr:
+        """Day of the year, 1-366."""
+        return self._op("ordinal_day")
+
+    def hour(self) -> Expr:
+        """Hour, 0-23."""
+        return self._op("hour")
+
+    def minute(self) -> Expr:
+        """Minute, 0-59."""
+        return self._op("minute")
+
+    def second(self) -> Expr:
+        """Second, 0-59."""
+        return self._op("second")
+
+    def date(self) -> Expr:
+        """The calendar date of a timestamp."""
+        return self._op("date")
+
+
+def col(name: str | Sequence[str] | pa.DataType, *more_names: str) -> Expr:
+    """Reference a column by name; several names (or ``"*"``) select several columns.
+
+    Examples
+    --------
+    >>> import frame as fr
+    >>> df = fr.DataFrame({"a": [1, 2], "b": [3, 4]})
+    >>> df.select(fr.col("a", "b") * 2).rows()
+    [(2, 6), (4, 8)]
+    """
+    if isinstance(name, pa.DataType):
+        return Expr("cols", (), {"dtypes": (name, *[to_arrow_type(m) for m in more_names])})
+    if isinstance(name, str) and not more_names:
+        if name == "*":
+            return Expr("cols", (), {"names": None})
+        return Expr("col", (), {"name": name})
+    names = [name] if isinstance(name, str) else list(name)
+    names += list(more_names)
+    for n in names:
+        if not isinstance(n, str):
+            raise TypeError(f"column names must be str, got {type(n).__name__}: {n!r}")
+    if _builtin_len(names) == 1:
+        return Expr("col", (), {"name": names[0]})
+    return Expr("cols", (), {"names": tuple(names)})
+
+
+def all() -> Expr:
+    """All columns, in order (``fr.col("*")``)."""
+    return Expr("cols", (), {"names": None})
+
+
+def lit(value: Any, dtype: Any = None) -> Expr:
+    """A literal value, broadcast to the frame's height.
+
+    Examples
+    --------
+    >>> import frame as fr
+    >>> fr.DataFrame({"a": [1, 2]}).with_columns(fr.lit(0.5).alias("w")).rows()
+    [(1, 0.5), (2, 0.5)]
+    """
+    if isinstance(value, Expr):
+        return value
+    return Expr("lit", (), {"value": value, "dtype": None if dtype is None else to_arrow_type(dtype)})
+
+
+def len() -> Expr:
+    """Number of rows (``fr.len()``), named ``"len"``.
+
+    Examples
+    --------
+    >>> import frame as fr
+    >>> fr.DataFrame({"a": [1, 2, 3]}).select(fr.len()).item()
+    3
+    """
+    return Expr("len", (), {})
+
+
+class When:
+    """First stage of ``fr.when(cond).then(value)``."""
+
+    def __init__(self, branches: list[tuple[Expr, Expr]], condition: Expr):
+        self._branches = branches
+        self._condition = condition
+
+    def then(self, value: Any) -> Then:
+        """Value where the condition holds."""
+        return Then([*self._branches, (self._condition, _to_expr(value))])
+
+
+class Then(Expr):
+    """``when/then`` chain; finish with ``.otherwise(...)`` (or leave it: null elsewhere)."""
+
+    __slots__ = ("_branches",)
+
+    def __init__(self, branches: list[tuple[Expr, Expr]]):
+        self._branches = branches
+        args: list[Expr] = []
+        for cond, value in branches:
+            args += [cond, value]
+        args.append(lit(None))
+        super().__init__("when", args, {})
+
+    def when(self, condition: Any) -> When:
+        """Add another condition, tested when the earlier ones are not true."""
+        return When(self._branches, _to_expr(condition))
+
+    def otherwise(self, value: Any) -> Expr:
+        """Value where no condition holds (a null condition counts as not true)."""
+        args: list[Expr] = []
+        for cond, val in self._branches:
+            args += [cond, val]
+        args.append(_to_expr(value))
+        return Expr("when", args, {})
+
+
+def when(condition: Any) -> When:
+    """Start a conditional expression: ``fr.when(c).then(a).when(c2).then(b).otherwise(d)``.
+
+    Conditions are tested in order; a null condition counts as false.
+
+    Examples
+    --------
+    >>> import frame as fr
+    >>> df = fr.DataFrame({"x": [1, 5, None]})
+    >>> df.select(fr.when(fr.col("x") > 2).then(fr.lit("big")).otherwise(fr.lit("small")))["literal"].to_list()
+    ['small', 'big', 'small']
+    """
+    return When([], _to_expr(condition))
