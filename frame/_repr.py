@@ -13,8 +13,8 @@ import pyarrow as pa
 from frame.dtypes import type_name
 
 MAX_ROWS = int(os.environ.get("FRAME_REPR_ROWS", "10"))
-MAX_COLS = int(os.environ.get("FRAME_REPR_COLS", "12"))
-MAX_CELL = 32
+MAX_COLS = int(os.environ.get("FRAME_REPR_COLS", "8"))
+MAX_CELL = 28
 
 
 def format_value(value: Any) -> str:
