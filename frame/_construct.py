@@ -250,6 +250,16 @@ def _from_pandas(df: Any) -> pa.Table:
             "rename them with df.columns = df.columns.astype(str)"
         )
     try:
-        return pa.Table.from_pandas(df, preserve_index=preserve)
+        table = pa.Table.from_pandas(df, preserve_index=preserve)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
         raise SchemaError(f"cannot convert the pandas frame: {err}") from err
+    # unnamed index levels come out as "__index_level_0__"; give them readable names
+    names = []
+    for name in table.column_names:
+        if name.startswith("__index_level_"):
+            candidate = "index" if name == "__index_level_0__" else name.strip("_")
+            while candidate in table.column_names or candidate in names:
+                candidate = "_" + candidate
+            name = candidate
+        names.append(name)
+    return table.rename_columns(names).replace_schema_metadata(None)
