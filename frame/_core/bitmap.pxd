@@ -56,3 +56,11 @@ cdef inline uint64_t load_bits(const uint8_t* bits, int64_t bit, int64_t n_bits)
     if n_bits < 64:
         w &= ((<uint64_t>1) << n_bits) - 1
     return w
+
+
+cdef extern from *:
+    """
+    static inline int frame_clz64(unsigned long long x) { return __builtin_clzll(x); }
+    """
+    # Leading zero count; undefined for x == 0 (callers check).
+    int clz64 "frame_clz64"(uint64_t x) noexcept nogil

@@ -1,0 +1,925 @@
+"""Hashing kernels: dense factorisation of key columns and a stable 64-bit row hash.
+
+Layouts: every ``ArrayView`` layout (NULL, BOOL, FIXED ints / floats / temporal / decimal /
+fixed-size binary, VARBIN32, VARBIN64, VIEW) and dictionary arrays, which are taken by *value*.
+
+``factorize`` is one pass, O(n) expected:
+
+* integers (and temporal / decimal32 / decimal64) whose range is small
+  (``max - min < max(2n, 65536)``) index a direct table;
+* other 64-bit keys (integers; floats through their canonical bits, ``-0.0 -> 0.0`` and every
+  NaN -> one NaN) go through an open-addressing table (linear probing, load <= 1/2) positioned by
+  murmur3's ``fmix64``; keys are compared exactly;
+* byte keys (strings, binary, views, decimal128/256, fixed-size binary) are hashed with XXH64;
+  slots keep (hash, code) and equal hashes are confirmed with ``memcmp`` against the first row of
+  that code;
+* dictionaries: the dictionary is factorized first (equal values -> one code, a null entry is a
+  null), then the rows are re-factorized through the direct path, so codes follow the first
+  appearance of each *value* in the rows.
+
+Codes are dense ``0 .. n_uniques - 1`` in order of first appearance; null is one value with its
+own code. ``first_index[c]`` is the first row whose code is ``c``.
+
+``hash_array`` is XXH64 (Yann Collet's xxHash, 64-bit variant, as specified in
+``xxhash_spec.md``) of a canonical little-endian byte image of each value:
+
+==========================  ==============================================================
+type                        bytes hashed
+==========================  ==============================================================
+signed ints, temporal       the value widened to int64, 8 bytes little-endian
+unsigned ints               the value widened to uint64, 8 bytes little-endian
+bool                        as the integer 0 / 1
+float16/32/64               the value widened (exactly) to float64; -0.0 -> 0.0, every NaN ->
+                            0x7FF8000000000000; 8 bytes little-endian
+decimal32/64/128            the unscaled value as 16-byte little-endian two's complement
+decimal256                  the unscaled value as 32-byte little-endian two's complement
+string/binary (all kinds)   the value's bytes (UTF-8 for strings); fixed-size binary the same
+dictionary                  the hash of the dictionary value
+null (any type)             XXH64 of the empty input with seed ``seed ^ 0x9E3779B97F4A7C15``
+==========================  ==============================================================
+
+So ``hash_array(x, seed)[i] == xxhash.xxh64(canonical_bytes(x[i]), seed).intdigest()``; the value
+never depends on the process, the platform or the Arrow layout (offsets, slices, views).
+"""
+import numpy as np
+import pyarrow as pa
+import pyarrow.types as pat
+
+from cython.parallel cimport prange
+from libc.stdint cimport (
+    int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t, uintptr_t,
+)
+from libc.stdlib cimport free, malloc
+from libc.string cimport memcmp
+
+from frame._core.arrow_view cimport (
+    LAYOUT_BOOL, LAYOUT_FIXED, LAYOUT_NULL, LAYOUT_VARBIN32, LAYOUT_VARBIN64, LAYOUT_VIEW,
+    ArrayView,
+)
+from frame._core.bitmap cimport get_bit
+from frame._core.parallel cimport n_threads_for
+from frame._core.sort_types cimport (
+    BytesSrc, bytes_at, bytes_source, fbits_t, float_canonical, int_t,
+)
+
+
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <string.h>
+    #define FRAME_P1 0x9E3779B185EBCA87ULL
+    #define FRAME_P2 0xC2B2AE3D27D4EB4FULL
+    #define FRAME_P3 0x165667B19E3779F9ULL
+    #define FRAME_P4 0x85EBCA77C2B2AE63ULL
+    #define FRAME_P5 0x27D4EB2F165667C5ULL
+    #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    #define FRAME_LE64(x) __builtin_bswap64(x)
+    #define FRAME_LE32(x) __builtin_bswap32(x)
+    #else
+    #define FRAME_LE64(x) (x)
+    #define FRAME_LE32(x) (x)
+    #endif
+    static inline uint64_t frame_rotl64(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+    static inline uint64_t frame_rd64(const unsigned char* p) {
+        uint64_t v; memcpy(&v, p, 8); return FRAME_LE64(v);
+    }
+    static inline uint64_t frame_rd32(const unsigned char* p) {
+        uint32_t v; memcpy(&v, p, 4); return (uint64_t)FRAME_LE32(v);
+    }
+    static inline uint64_t frame_xxh_round(uint64_t acc, uint64_t input) {
+        acc += input * FRAME_P2; acc = frame_rotl64(acc, 31); return acc * FRAME_P1;
+    }
+    static inline uint64_t frame_xxh_merge(uint64_t acc, uint64_t val) {
+        acc ^= frame_xxh_round(0, val); return acc * FRAME_P1 + FRAME_P4;
+    }
+    static inline uint64_t frame_xxh_avalanche(uint64_t h) {
+        h ^= h >> 33; h *= FRAME_P2; h ^= h >> 29; h *= FRAME_P3; h ^= h >> 32; return h;
+    }
+    /* XXH64 of `len` bytes at `p` (reference algorithm, little-endian reads). */
+    static uint64_t frame_xxh64(const unsigned char* p, int64_t len, uint64_t seed) {
+        const unsigned char* end = p + len;
+        uint64_t h;
+        if (len >= 32) {
+            const unsigned char* limit = end - 32;
+            uint64_t v1 = seed + FRAME_P1 + FRAME_P2, v2 = seed + FRAME_P2, v3 = seed,
+                     v4 = seed - FRAME_P1;
+            do {
+                v1 = frame_xxh_round(v1, frame_rd64(p)); p += 8;
+                v2 = frame_xxh_round(v2, frame_rd64(p)); p += 8;
+                v3 = frame_xxh_round(v3, frame_rd64(p)); p += 8;
+                v4 = frame_xxh_round(v4, frame_rd64(p)); p += 8;
+            } while (p <= limit);
+            h = frame_rotl64(v1, 1) + frame_rotl64(v2, 7) + frame_rotl64(v3, 12)
+                + frame_rotl64(v4, 18);
+            h = frame_xxh_merge(h, v1); h = frame_xxh_merge(h, v2);
+            h = frame_xxh_merge(h, v3); h = frame_xxh_merge(h, v4);
+        } else {
+            h = seed + FRAME_P5;
+        }
+        h += (uint64_t)len;
+        while (p + 8 <= end) {
+            h ^= frame_xxh_round(0, frame_rd64(p));
+            h = frame_rotl64(h, 27) * FRAME_P1 + FRAME_P4; p += 8;
+        }
+        if (p + 4 <= end) {
+            h ^= frame_rd32(p) * FRAME_P1;
+            h = frame_rotl64(h, 23) * FRAME_P2 + FRAME_P3; p += 4;
+        }
+        while (p < end) {
+            h ^= (uint64_t)(*p) * FRAME_P5;
+            h = frame_rotl64(h, 11) * FRAME_P1; p++;
+        }
+        return frame_xxh_avalanche(h);
+    }
+    /* XXH64 of the 8 little-endian bytes of `v` (same result as frame_xxh64 on them). */
+    static inline uint64_t frame_xxh64_u64(uint64_t v, uint64_t seed) {
+        uint64_t h = seed + FRAME_P5 + 8;
+        h ^= frame_xxh_round(0, v);
+        h = frame_rotl64(h, 27) * FRAME_P1 + FRAME_P4;
+        return frame_xxh_avalanche(h);
+    }
+    /* XXH64 of the 16 little-endian bytes lo, hi. */
+    static inline uint64_t frame_xxh64_u128(uint64_t lo, uint64_t hi, uint64_t seed) {
+        uint64_t h = seed + FRAME_P5 + 16;
+        h ^= frame_xxh_round(0, lo);
+        h = frame_rotl64(h, 27) * FRAME_P1 + FRAME_P4;
+        h ^= frame_xxh_round(0, hi);
+        h = frame_rotl64(h, 27) * FRAME_P1 + FRAME_P4;
+        return frame_xxh_avalanche(h);
+    }
+    static inline uint64_t frame_fmix64(uint64_t k) {
+        k ^= k >> 33; k *= 0xFF51AFD7ED558CCDULL; k ^= k >> 33;
+        k *= 0xC4CEB9FE1A85EC53ULL; k ^= k >> 33; return k;
+    }
+    /* Exact widening of float16 / float32 bit patterns to float64 bit patterns. */
+    static inline uint64_t frame_f32_to_f64_bits(uint32_t u) {
+        float f; double d; uint64_t r; memcpy(&f, &u, 4); d = (double)f; memcpy(&r, &d, 8);
+        return r;
+    }
+    static inline uint64_t frame_f16_to_f64_bits(uint16_t u) {
+        uint64_t sign = (uint64_t)(u >> 15) << 63;
+        uint32_t exp = (u >> 10) & 0x1F, man = u & 0x3FF;
+        if (exp == 0x1F) return sign | 0x7FF0000000000000ULL | ((uint64_t)man << 42);
+        if (exp == 0) {
+            if (man == 0) return sign;
+            /* subnormal: value = man * 2^-24; normalise */
+            int e = -14;
+            while (!(man & 0x400)) { man <<= 1; e--; }
+            man &= 0x3FF;
+            return sign | ((uint64_t)(e + 1023) << 52) | ((uint64_t)man << 42);
+        }
+        return sign | ((uint64_t)(exp - 15 + 1023) << 52) | ((uint64_t)man << 42);
+    }
+    """
+    uint64_t xxh64 "frame_xxh64"(const uint8_t* p, int64_t length, uint64_t seed) noexcept nogil
+    uint64_t xxh64_u64 "frame_xxh64_u64"(uint64_t v, uint64_t seed) noexcept nogil
+    uint64_t xxh64_u128 "frame_xxh64_u128"(uint64_t lo, uint64_t hi, uint64_t seed) noexcept nogil
+    uint64_t fmix64 "frame_fmix64"(uint64_t k) noexcept nogil
+    uint64_t f32_to_f64_bits "frame_f32_to_f64_bits"(uint32_t u) noexcept nogil
+    uint64_t f16_to_f64_bits "frame_f16_to_f64_bits"(uint16_t u) noexcept nogil
+
+
+cdef uint64_t _NULL_SEED_XOR = 0x9E3779B97F4A7C15
+cdef uint64_t _U64_MASK = 0xFFFFFFFFFFFFFFFF
+cdef int64_t _DIRECT_MIN = 65536
+
+
+# ------------------------------------------------------------------------------------------------
+# type classification (shared with sort.pyx through a Python import)
+
+def classify(dtype):
+    """``(kind, signed, byte_width)`` of a supported key type; ``TypeError`` otherwise.
+
+    kind is one of ``"null"``, ``"bool"``, ``"int"`` (integers, temporal), ``"float"``,
+    ``"decimal"``, ``"bytes"`` (string / binary in every layout, fixed-size binary) or ``"dict"``.
+    """
+    if pat.is_dictionary(dtype):
+        classify(dtype.value_type)
+        return "dict", False, 0
+    if pat.is_null(dtype):
+        return "null", False, 0
+    if pat.is_boolean(dtype):
+        return "bool", False, 0
+    if pat.is_integer(dtype):
+        return "int", pat.is_signed_integer(dtype), dtype.bit_width // 8
+    if pat.is_floating(dtype):
+        return "float", True, dtype.bit_width // 8
+    if pat.is_date(dtype) or pat.is_timestamp(dtype) or pat.is_duration(dtype) or pat.is_time(dtype):
+        return "int", True, dtype.bit_width // 8
+    if pat.is_decimal(dtype):
+        return "decimal", True, dtype.bit_width // 8
+    if (pat.is_string(dtype) or pat.is_binary(dtype) or pat.is_large_string(dtype)
+            or pat.is_large_binary(dtype) or pat.is_string_view(dtype)
+            or pat.is_binary_view(dtype) or pat.is_fixed_size_binary(dtype)):
+        return "bytes", False, 0
+    raise TypeError(f"frame has no hashing/sorting kernel for type {dtype}")
+
+
+def _check_array(arr, what):
+    if not isinstance(arr, pa.Array):
+        raise TypeError(f"{what} needs a single-chunk pyarrow.Array, got {type(arr).__name__}")
+
+
+# ------------------------------------------------------------------------------------------------
+# open-addressing table (slots hold the full 64-bit key and the code; code -1 = empty)
+
+cdef struct Slot:
+    uint64_t key
+    int64_t code
+
+
+cdef struct U64Map:
+    Slot* slots
+    uint64_t mask
+    int64_t count
+
+
+cdef int _map_init(U64Map* m, int64_t cap) noexcept nogil:
+    cdef int64_t i
+    m.slots = <Slot*>malloc(<size_t>cap * sizeof(Slot))
+    if m.slots == NULL:
+        return -1
+    for i in range(cap):
+        m.slots[i].code = -1
+    m.mask = <uint64_t>(cap - 1)
+    m.count = 0
+    return 0
+
+
+cdef int _map_grow(U64Map* m) noexcept nogil:
+    """Double the capacity; slots are re-positioned by fmix64(key)."""
+    cdef Slot* old = m.slots
+    cdef int64_t old_cap = <int64_t>m.mask + 1
+    cdef int64_t i
+    cdef uint64_t pos
+    if _map_init(m, old_cap * 2) != 0:
+        m.slots = old
+        m.mask = <uint64_t>(old_cap - 1)
+        return -1
+    for i in range(old_cap):
+        if old[i].code >= 0:
+            pos = fmix64(old[i].key) & m.mask
+            while m.slots[pos].code >= 0:
+                pos = (pos + 1) & m.mask
+            m.slots[pos] = old[i]
+            m.count += 1
+    free(old)
+    return 0
+
+
+cdef inline int64_t _pow2_at_least(int64_t x) noexcept nogil:
+    cdef int64_t c = 16
+    while c < x:
+        c <<= 1
+    return c
+
+
+# ------------------------------------------------------------------------------------------------
+# factorize kernels. All return n_uniques (or -1 when out of memory) and the null code via *null_code.
+
+cdef void _minmax_int(const int_t* vals, const uint8_t* valid, int64_t off, int64_t n,
+                      int_t* mn, int_t* mx, int64_t* n_valid) noexcept nogil:
+    cdef int64_t i, cnt = 0
+    cdef int_t lo = 0, hi = 0, v
+    cdef bint seen = False
+    if valid == NULL:
+        if n > 0:
+            lo = vals[off]
+            hi = lo
+        for i in range(n):
+            v = vals[off + i]
+            if v < lo:
+                lo = v
+            if v > hi:
+                hi = v
+        cnt = n
+    else:
+        for i in range(n):
+            if get_bit(valid, off + i):
+                v = vals[off + i]
+                if not seen:
+                    lo = v
+                    hi = v
+                    seen = True
+                elif v < lo:
+                    lo = v
+                elif v > hi:
+                    hi = v
+                cnt += 1
+    mn[0] = lo
+    mx[0] = hi
+    n_valid[0] = cnt
+
+
+cdef int64_t _fact_int_direct(const int_t* vals, const uint8_t* valid, int64_t off, int64_t n,
+                              uint64_t base, uint64_t rng, int64_t* codes, int64_t* first,
+                              int64_t* null_code) noexcept nogil:
+    cdef int64_t* table = <int64_t*>malloc(<size_t>(rng + 1) * sizeof(int64_t))
+    cdef int64_t i, c, nu = 0, nc = -1
+    cdef uint64_t k
+    if table == NULL:
+        return -1
+    for i in range(<int64_t>rng + 1):
+        table[i] = -1
+    for i in range(n):
+        if valid != NULL and not get_bit(valid, off + i):
+            if nc < 0:
+                nc = nu
+                first[nu] = i
+                nu += 1
+            codes[i] = nc
+            continue
+        k = <uint64_t><int64_t>vals[off + i] - base
+        c = table[k]
+        if c < 0:
+            c = nu
+            table[k] = c
+            first[nu] = i
+            nu += 1
+        codes[i] = c
+    free(table)
+    null_code[0] = nc
+    return nu
+
+
+cdef inline uint64_t _key64(const int_t* vals, int64_t j, bint is_float) noexcept nogil:
+    if is_float:
+        if int_t is uint16_t or int_t is uint32_t or int_t is uint64_t:
+            return float_canonical(vals[j])
+        else:
+            return <uint64_t><int64_t>vals[j]
+    return <uint64_t><int64_t>vals[j]
+
+
+cdef int64_t _fact_u64_hash(const int_t* vals, const uint8_t* valid, int64_t off, int64_t n,
+                            bint is_float, int64_t* codes, int64_t* first,
+                            int64_t* null_code) noexcept nogil:
+    cdef U64Map m
+    cdef int64_t i, c, nu = 0, nc = -1
+    cdef uint64_t key, pos
+    if _map_init(&m, 1024) != 0:
+        return -1
+    for i in range(n):
+        if valid != NULL and not get_bit(valid, off + i):
+            if nc < 0:
+                nc = nu
+                first[nu] = i
+                nu += 1
+            codes[i] = nc
+            continue
+        key = _key64(vals, off + i, is_float)
+        pos = fmix64(key) & m.mask
+        while True:
+            c = m.slots[pos].code
+            if c < 0:
+                c = nu
+                m.slots[pos].key = key
+                m.slots[pos].code = c
+                first[nu] = i
+                nu += 1
+                m.count += 1
+                if m.count * 2 > <int64_t>m.mask:
+                    if _map_grow(&m) != 0:
+                        free(m.slots)
+                        return -1
+                break
+            if m.slots[pos].key == key:
+                break
+            pos = (pos + 1) & m.mask
+        codes[i] = c
+    free(m.slots)
+    null_code[0] = nc
+    return nu
+
+
+cdef int64_t _fact_bytes(const BytesSrc* src, const uint8_t* valid, int64_t off, int64_t n,
+                         int64_t* codes, int64_t* first, int64_t* null_code) noexcept nogil:
+    cdef U64Map m
+    cdef int64_t i, c, nu = 0, nc = -1, ln, ln2
+    cdef uint64_t h, pos
+    cdef const uint8_t* p
+    cdef const uint8_t* q
+    if _map_init(&m, 1024) != 0:
+        return -1
+    for i in range(n):
+        if valid != NULL and not get_bit(valid, off + i):
+            if nc < 0:
+                nc = nu
+                first[nu] = i
+                nu += 1
+            codes[i] = nc
+            continue
+        p = bytes_at(src, i, &ln)
+        h = xxh64(p, ln, 0)
+        pos = fmix64(h) & m.mask
+        while True:
+            c = m.slots[pos].code
+            if c < 0:
+                c = nu
+                m.slots[pos].key = h
+                m.slots[pos].code = c
+                first[nu] = i
+                nu += 1
+                m.count += 1
+                if m.count * 2 > <int64_t>m.mask:
+                    if _map_grow(&m) != 0:
+                        free(m.slots)
+                        return -1
+                break
+            if m.slots[pos].key == h:
+                q = bytes_at(src, first[c], &ln2)
+                if ln2 == ln and (ln == 0 or memcmp(p, q, <size_t>ln) == 0):
+                    break
+            pos = (pos + 1) & m.mask
+        codes[i] = c
+    free(m.slots)
+    null_code[0] = nc
+    return nu
+
+
+cdef int64_t _fact_bool(const uint8_t* data, const uint8_t* valid, int64_t off, int64_t n,
+                        int64_t* codes, int64_t* first, int64_t* null_code) noexcept nogil:
+    cdef int64_t table[3]
+    cdef int64_t i, k, c, nu = 0
+    table[0] = -1
+    table[1] = -1
+    table[2] = -1
+    for i in range(n):
+        if valid != NULL and not get_bit(valid, off + i):
+            k = 2
+        else:
+            k = get_bit(data, off + i)
+        c = table[k]
+        if c < 0:
+            c = nu
+            table[k] = c
+            first[nu] = i
+            nu += 1
+        codes[i] = c
+    null_code[0] = table[2]
+    return nu
+
+
+cdef void _dict_keys(const int_t* idx, const uint8_t* valid, int64_t off, int64_t n,
+                     const int64_t* dcodes, int64_t null_key, int64_t* out) noexcept nogil:
+    """Row key = factorized code of the row's dictionary value; nulls (index or value) -> null_key."""
+    cdef int64_t i, c
+    for i in range(n):
+        if valid != NULL and not get_bit(valid, off + i):
+            out[i] = null_key
+        else:
+            out[i] = dcodes[<int64_t>idx[off + i]]
+
+
+cdef int64_t _fact_float_view(ArrayView v, int64_t* codes, int64_t* first,
+                        int64_t* null_code) noexcept nogil:
+    """Dispatch on the physical width of a FIXED ints / floats view."""
+    cdef int w = v.byte_width
+    if w == 2:
+        return _fact_u64_hash(<const uint16_t*>v.data, v.validity, v.offset, v.length, True,
+                              codes, first, null_code)
+    if w == 4:
+        return _fact_u64_hash(<const uint32_t*>v.data, v.validity, v.offset, v.length, True,
+                              codes, first, null_code)
+    return _fact_u64_hash(<const uint64_t*>v.data, v.validity, v.offset, v.length, True,
+                          codes, first, null_code)
+
+
+cdef int64_t _fact_int_any(const int_t* vals, const uint8_t* valid, int64_t off, int64_t n,
+                           int64_t* codes, int64_t* first, int64_t* null_code) noexcept nogil:
+    """Direct table when the range is small, hash table otherwise."""
+    cdef int_t mn, mx
+    cdef int64_t n_valid
+    cdef uint64_t rng, limit
+    _minmax_int(vals, valid, off, n, &mn, &mx, &n_valid)
+    rng = <uint64_t><int64_t>mx - <uint64_t><int64_t>mn
+    limit = <uint64_t>(2 * n if 2 * n > _DIRECT_MIN else _DIRECT_MIN)
+    if n_valid == 0:
+        rng = 0
+    if rng < limit:
+        return _fact_int_direct(vals, valid, off, n, <uint64_t><int64_t>mn, rng, codes, first,
+                                null_code)
+    return _fact_u64_hash(vals, valid, off, n, False, codes, first, null_code)
+
+
+cdef int64_t _fact_int_view(ArrayView v, bint signed, int64_t* codes, int64_t* first,
+                            int64_t* null_code) noexcept nogil:
+    cdef int w = v.byte_width
+    cdef const uint8_t* d = v.data
+    if signed:
+        if w == 1:
+            return _fact_int_any(<const int8_t*>d, v.validity, v.offset, v.length, codes, first, null_code)
+        if w == 2:
+            return _fact_int_any(<const int16_t*>d, v.validity, v.offset, v.length, codes, first, null_code)
+        if w == 4:
+            return _fact_int_any(<const int32_t*>d, v.validity, v.offset, v.length, codes, first, null_code)
+        return _fact_int_any(<const int64_t*>d, v.validity, v.offset, v.length, codes, first, null_code)
+    if w == 1:
+        return _fact_int_any(<const uint8_t*>d, v.validity, v.offset, v.length, codes, first, null_code)
+    if w == 2:
+        return _fact_int_any(<const uint16_t*>d, v.validity, v.offset, v.length, codes, first, null_code)
+    if w == 4:
+        return _fact_int_any(<const uint32_t*>d, v.validity, v.offset, v.length, codes, first, null_code)
+    return _fact_int_any(<const uint64_t*>d, v.validity, v.offset, v.length, codes, first, null_code)
+
+
+cdef void _dict_keys_view(ArrayView v, bint signed, const int64_t* dcodes, int64_t null_key,
+                          int64_t* out) noexcept nogil:
+    cdef int w = v.byte_width
+    cdef const uint8_t* d = v.data
+    if signed:
+        if w == 1:
+            _dict_keys(<const int8_t*>d, v.validity, v.offset, v.length, dcodes, null_key, out)
+        elif w == 2:
+            _dict_keys(<const int16_t*>d, v.validity, v.offset, v.length, dcodes, null_key, out)
+        elif w == 4:
+            _dict_keys(<const int32_t*>d, v.validity, v.offset, v.length, dcodes, null_key, out)
+        else:
+            _dict_keys(<const int64_t*>d, v.validity, v.offset, v.length, dcodes, null_key, out)
+    else:
+        if w == 1:
+            _dict_keys(<const uint8_t*>d, v.validity, v.offset, v.length, dcodes, null_key, out)
+        elif w == 2:
+            _dict_keys(<const uint16_t*>d, v.validity, v.offset, v.length, dcodes, null_key, out)
+        elif w == 4:
+            _dict_keys(<const uint32_t*>d, v.validity, v.offset, v.length, dcodes, null_key, out)
+        else:
+            _dict_keys(<const uint64_t*>d, v.validity, v.offset, v.length, dcodes, null_key, out)
+
+
+def _factorize_impl(arr):
+    """``(codes, n_uniques, first_index, null_code)``; ``null_code`` is -1 without nulls."""
+    cdef ArrayView v
+    cdef BytesSrc src
+    cdef int64_t n = len(arr)
+    cdef int64_t nu = 0, nc = -1, null_key, dnu_c
+    cdef int64_t[::1] codes_mv, first_mv, dcodes_mv, keys_mv
+    cdef int64_t* cp
+    cdef int64_t* fp
+    cdef bint signed
+    kind, signed_, width = classify(arr.type)
+    signed = signed_
+    codes = np.empty(n, dtype=np.int64)
+    first = np.empty(max(n, 1), dtype=np.int64)
+    if n == 0:
+        return codes, 0, first[:0].copy(), -1
+    codes_mv = codes
+    first_mv = first
+    cp = &codes_mv[0]
+    fp = &first_mv[0]
+    if kind == "null":
+        codes[:] = 0
+        return codes, 1, np.zeros(1, dtype=np.int64), 0
+    if kind == "dict":
+        dcodes, dnu, _dfirst, dnull = _factorize_impl(arr.dictionary)
+        null_key = dnull if dnull >= 0 else dnu
+        dnu_c = dnu
+        if len(dcodes) == 0:
+            dcodes = np.zeros(1, dtype=np.int64)
+        dcodes_mv = dcodes
+        v = ArrayView(arr)
+        keys = np.empty(n, dtype=np.int64)
+        keys_mv = keys
+        idx_signed = pat.is_signed_integer(v.type)
+        signed = idx_signed
+        with nogil:
+            _dict_keys_view(v, signed, &dcodes_mv[0], null_key, &keys_mv[0])
+            nu = _fact_int_direct(<const int64_t*>&keys_mv[0], NULL, 0, n, 0,
+                                  <uint64_t>(dnu_c + 1), cp, fp, &nc)
+        if nu < 0:
+            raise MemoryError("factorize: out of memory")
+        nc = -1
+        if arr.null_count > 0 or dnull >= 0:
+            # the code of the null key is the code of any null row
+            nulls = np.flatnonzero(keys == null_key)
+            if len(nulls):
+                nc = int(codes[nulls[0]])
+        return codes, nu, first[:nu].copy(), nc
+    v = ArrayView(arr)
+    if kind == "bool":
+        with nogil:
+            nu = _fact_bool(v.data, v.validity, v.offset, n, cp, fp, &nc)
+    elif kind == "int" or (kind == "decimal" and width <= 8):
+        with nogil:
+            nu = _fact_int_view(v, signed, cp, fp, &nc)
+    elif kind == "float":
+        with nogil:
+            nu = _fact_float_view(v, cp, fp, &nc)
+    else:   # bytes, decimal128/256
+        keep = bytes_source(v, &src)
+        with nogil:
+            nu = _fact_bytes(&src, v.validity, v.offset, n, cp, fp, &nc)
+        del keep
+    if nu < 0:
+        raise MemoryError("factorize: out of memory")
+    return codes, nu, first[:nu].copy(), nc
+
+
+def factorize(arr):
+    """Dense codes of ``arr`` in order of first appearance.
+
+    Parameters
+    ----------
+    arr : pyarrow.Array
+        Any supported type (see ``classify``), possibly sliced, with nulls; dictionary arrays are
+        factorized by value.
+
+    Returns
+    -------
+    codes : numpy.ndarray[int64]
+        ``codes[i]`` in ``0 .. n_uniques - 1``; equal values share a code. Null is one value with
+        its own code; -0.0 equals 0.0; all NaNs are one value.
+    n_uniques : int
+    first_index : numpy.ndarray[int64]
+        ``first_index[c]`` is the first row with code ``c`` (increasing).
+    """
+    _check_array(arr, "factorize")
+    codes, nu, first, _ = _factorize_impl(arr)
+    return codes, nu, first
+
+
+cdef int64_t _combine(int64_t* comb, const int64_t* codes, int64_t n, int64_t radix) noexcept nogil:
+    cdef int64_t i
+    for i in range(n):
+        comb[i] = comb[i] * radix + codes[i]
+    return 0
+
+
+cdef int64_t _refactor(int64_t* keys, int64_t n, int64_t card, int64_t* codes,
+                       int64_t* first) noexcept nogil:
+    """Factorize non-negative int64 keys below ``card`` (direct or hashed)."""
+    cdef int64_t nc
+    cdef uint64_t limit = <uint64_t>(2 * n if 2 * n > _DIRECT_MIN else _DIRECT_MIN)
+    if <uint64_t>card <= limit:
+        return _fact_int_direct(<const int64_t*>keys, NULL, 0, n, 0, <uint64_t>card, codes,
+                                first, &nc)
+    return _fact_u64_hash(<const int64_t*>keys, NULL, 0, n, False, codes, first, &nc)
+
+
+def factorize_multi(arrays):
+    """Dense codes of the row tuples of several equal-length arrays, in first-appearance order.
+
+    Each column is factorized (``factorize`` semantics: null is a value, NaNs equal, -0.0 == 0.0),
+    the per-column codes are combined in mixed radix while the product of cardinalities fits in
+    int64 (re-factorizing the partial combination when it would not), and the combination is
+    re-factorized so codes follow first appearance.
+
+    Returns ``(codes: int64[n], n_uniques, first_index: int64[n_uniques])``.
+    """
+    cdef int64_t[::1] comb_mv, c_mv, out_mv, first_mv
+    cdef int64_t n, card, nu, k
+    if not isinstance(arrays, (list, tuple)) or len(arrays) == 0:
+        raise ValueError("factorize_multi needs a non-empty list of arrays")
+    for a in arrays:
+        _check_array(a, "factorize_multi")
+    n = len(arrays[0])
+    for a in arrays:
+        if len(a) != n:
+            raise ValueError(
+                f"factorize_multi: arrays have different lengths ({n} and {len(a)})")
+    if len(arrays) == 1:
+        return factorize(arrays[0])
+    if n == 0:
+        return np.empty(0, dtype=np.int64), 0, np.empty(0, dtype=np.int64)
+    comb, card, _ = factorize(arrays[0])
+    comb = comb.copy()
+    comb_mv = comb
+    out = np.empty(n, dtype=np.int64)
+    first = np.empty(n, dtype=np.int64)
+    out_mv = out
+    first_mv = first
+    for a in arrays[1:]:
+        c, k, _ = factorize(a)
+        if k > 1 and card > ((1 << 62) // k):
+            with nogil:
+                nu = _refactor(&comb_mv[0], n, card, &out_mv[0], &first_mv[0])
+            if nu < 0:
+                raise MemoryError("factorize_multi: out of memory")
+            comb[:] = out
+            card = nu
+        c_mv = c
+        with nogil:
+            _combine(&comb_mv[0], &c_mv[0], n, k)
+        card = card * k
+    with nogil:
+        nu = _refactor(&comb_mv[0], n, card, &out_mv[0], &first_mv[0])
+    if nu < 0:
+        raise MemoryError("factorize_multi: out of memory")
+    return out, nu, first[:nu].copy()
+
+
+# ------------------------------------------------------------------------------------------------
+# hash_array
+
+cdef inline uint64_t _null_hash(uint64_t seed) noexcept nogil:
+    return xxh64(NULL, 0, seed ^ _NULL_SEED_XOR)
+
+
+cdef void _hash_ints(const int_t* vals, const uint8_t* valid, int64_t off, int64_t n,
+                     uint64_t seed, uint64_t* out, int nt) noexcept nogil:
+    cdef int64_t i
+    cdef uint64_t nh = _null_hash(seed)
+    for i in prange(n, schedule="static", num_threads=nt):
+        if valid != NULL and not get_bit(valid, off + i):
+            out[i] = nh
+        else:
+            out[i] = xxh64_u64(<uint64_t><int64_t>vals[off + i], seed)
+
+
+cdef inline uint64_t _as_f64_bits(fbits_t u) noexcept nogil:
+    if fbits_t is uint16_t:
+        return float_canonical(<uint64_t>f16_to_f64_bits(u))
+    elif fbits_t is uint32_t:
+        return float_canonical(<uint64_t>f32_to_f64_bits(u))
+    else:
+        return float_canonical(u)
+
+
+cdef void _hash_floats(const fbits_t* vals, const uint8_t* valid, int64_t off, int64_t n,
+                       uint64_t seed, uint64_t* out, int nt) noexcept nogil:
+    cdef int64_t i
+    cdef uint64_t nh = _null_hash(seed)
+    for i in prange(n, schedule="static", num_threads=nt):
+        if valid != NULL and not get_bit(valid, off + i):
+            out[i] = nh
+        else:
+            out[i] = xxh64_u64(_as_f64_bits(vals[off + i]), seed)
+
+
+cdef void _hash_bool(const uint8_t* data, const uint8_t* valid, int64_t off, int64_t n,
+                     uint64_t seed, uint64_t* out) noexcept nogil:
+    cdef uint64_t h0 = xxh64_u64(0, seed), h1 = xxh64_u64(1, seed), nh = _null_hash(seed)
+    cdef int64_t i
+    for i in range(n):
+        if valid != NULL and not get_bit(valid, off + i):
+            out[i] = nh
+        else:
+            out[i] = h1 if get_bit(data, off + i) else h0
+
+
+cdef void _hash_small_decimal(const int_t* vals, const uint8_t* valid, int64_t off, int64_t n,
+                              uint64_t seed, uint64_t* out) noexcept nogil:
+    """decimal32 / decimal64: the unscaled value sign-extended to 16 bytes."""
+    cdef int64_t i, x
+    cdef uint64_t nh = _null_hash(seed)
+    for i in range(n):
+        if valid != NULL and not get_bit(valid, off + i):
+            out[i] = nh
+        else:
+            x = <int64_t>vals[off + i]
+            out[i] = xxh64_u128(<uint64_t>x, _U64_MASK if x < 0 else 0, seed)
+
+
+cdef void _hash_bytes(const BytesSrc* src, const uint8_t* valid, int64_t off, int64_t n,
+                      uint64_t seed, uint64_t* out, int nt) noexcept nogil:
+    cdef int64_t i, ln
+    cdef const uint8_t* p
+    cdef uint64_t nh = _null_hash(seed)
+    for i in prange(n, schedule="static", num_threads=nt):
+        if valid != NULL and not get_bit(valid, off + i):
+            out[i] = nh
+        else:
+            p = bytes_at(src, i, &ln)
+            out[i] = xxh64(p, ln, seed)
+
+
+cdef void _gather_hash(const int_t* idx, const uint8_t* valid, int64_t off, int64_t n,
+                       const uint64_t* dh, uint64_t nh, uint64_t* out) noexcept nogil:
+    cdef int64_t i
+    for i in range(n):
+        if valid != NULL and not get_bit(valid, off + i):
+            out[i] = nh
+        else:
+            out[i] = dh[<int64_t>idx[off + i]]
+
+
+cdef void _hash_int_view(ArrayView v, bint signed, uint64_t seed, uint64_t* out, int nt) noexcept nogil:
+    cdef int w = v.byte_width
+    cdef const uint8_t* d = v.data
+    if signed:
+        if w == 1:
+            _hash_ints(<const int8_t*>d, v.validity, v.offset, v.length, seed, out, nt)
+        elif w == 2:
+            _hash_ints(<const int16_t*>d, v.validity, v.offset, v.length, seed, out, nt)
+        elif w == 4:
+            _hash_ints(<const int32_t*>d, v.validity, v.offset, v.length, seed, out, nt)
+        else:
+            _hash_ints(<const int64_t*>d, v.validity, v.offset, v.length, seed, out, nt)
+    else:
+        if w == 1:
+            _hash_ints(<const uint8_t*>d, v.validity, v.offset, v.length, seed, out, nt)
+        elif w == 2:
+            _hash_ints(<const uint16_t*>d, v.validity, v.offset, v.length, seed, out, nt)
+        elif w == 4:
+            _hash_ints(<const uint32_t*>d, v.validity, v.offset, v.length, seed, out, nt)
+        else:
+            _hash_ints(<const uint64_t*>d, v.validity, v.offset, v.length, seed, out, nt)
+
+
+cdef void _gather_view(ArrayView v, bint signed, const uint64_t* dh, uint64_t nh,
+                       uint64_t* out) noexcept nogil:
+    cdef int w = v.byte_width
+    cdef const uint8_t* d = v.data
+    if signed:
+        if w == 1:
+            _gather_hash(<const int8_t*>d, v.validity, v.offset, v.length, dh, nh, out)
+        elif w == 2:
+            _gather_hash(<const int16_t*>d, v.validity, v.offset, v.length, dh, nh, out)
+        elif w == 4:
+            _gather_hash(<const int32_t*>d, v.validity, v.offset, v.length, dh, nh, out)
+        else:
+            _gather_hash(<const int64_t*>d, v.validity, v.offset, v.length, dh, nh, out)
+    else:
+        if w == 1:
+            _gather_hash(<const uint8_t*>d, v.validity, v.offset, v.length, dh, nh, out)
+        elif w == 2:
+            _gather_hash(<const uint16_t*>d, v.validity, v.offset, v.length, dh, nh, out)
+        elif w == 4:
+            _gather_hash(<const uint32_t*>d, v.validity, v.offset, v.length, dh, nh, out)
+        else:
+            _gather_hash(<const uint64_t*>d, v.validity, v.offset, v.length, dh, nh, out)
+
+
+def null_hash(seed=0):
+    """The hash ``hash_array`` gives a null under ``seed``."""
+    cdef uint64_t s = (<uint64_t>(int(seed) & 0xFFFFFFFFFFFFFFFF))
+    return _null_hash(s)
+
+
+def hash_array(arr, seed=0):
+    """Stable 64-bit hash of every row (XXH64 of a canonical byte image; see the module docs).
+
+    Parameters
+    ----------
+    arr : pyarrow.Array
+        Any supported type, possibly sliced, with nulls.
+    seed : int
+        Taken modulo 2**64.
+
+    Returns
+    -------
+    numpy.ndarray[uint64]
+        Equal values hash equal across integer widths (int32 5 == int64 5 == uint8 5), float
+        widths (float32 1.5 == float64 1.5), string layouts and slices. -0.0 hashes as 0.0, every
+        NaN alike, every null as ``null_hash(seed)``.
+    """
+    cdef ArrayView v
+    cdef BytesSrc src
+    cdef uint64_t s
+    cdef uint64_t[::1] out_mv, dh_mv
+    cdef int64_t n
+    cdef int nt, w
+    cdef bint signed
+    _check_array(arr, "hash_array")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"hash_array: seed must be an int, got {type(seed).__name__}")
+    s = <uint64_t>(int(seed) & 0xFFFFFFFFFFFFFFFF)
+    kind, signed_, width = classify(arr.type)
+    signed = signed_
+    w = width
+    n = len(arr)
+    out = np.empty(n, dtype=np.uint64)
+    if n == 0:
+        return out
+    out_mv = out
+    nt = n_threads_for(n)
+    if kind == "null":
+        out[:] = _null_hash(s)
+        return out
+    if kind == "dict":
+        dh = hash_array(arr.dictionary, seed)
+        if len(dh) == 0:
+            dh = np.zeros(1, dtype=np.uint64)
+        dh_mv = dh
+        v = ArrayView(arr)
+        signed = pat.is_signed_integer(v.type)
+        with nogil:
+            _gather_view(v, signed, &dh_mv[0], _null_hash(s), &out_mv[0])
+        return out
+    v = ArrayView(arr)
+    if kind == "int":
+        with nogil:
+            _hash_int_view(v, signed, s, &out_mv[0], nt)
+    elif kind == "bool":
+        with nogil:
+            _hash_bool(v.data, v.validity, v.offset, n, s, &out_mv[0])
+    elif kind == "float":
+        with nogil:
+            if w == 2:
+                _hash_floats(<const uint16_t*>v.data, v.validity, v.offset, n, s, &out_mv[0], nt)
+            elif w == 4:
+                _hash_floats(<const uint32_t*>v.data, v.validity, v.offset, n, s, &out_mv[0], nt)
+            else:
+                _hash_floats(<const uint64_t*>v.data, v.validity, v.offset, n, s, &out_mv[0], nt)
+    elif kind == "decimal" and width <= 8:
+        with nogil:
+            if w == 4:
+                _hash_small_decimal(<const int32_t*>v.data, v.validity, v.offset, n, s, &out_mv[0])
+            else:
+                _hash_small_decimal(<const int64_t*>v.data, v.validity, v.offset, n, s, &out_mv[0])
+    else:
+        keep = bytes_source(v, &src)
+        with nogil:
+            _hash_bytes(&src, v.validity, v.offset, n, s, &out_mv[0], nt)
+        del keep
+    return out
