@@ -24,15 +24,18 @@ def normalize_schema(schema: Any) -> dict[str, pa.DataType] | None:
     if schema is None:
         return None
     if isinstance(schema, pa.Schema):
+        check_names(schema.names)
         return {f.name: f.type for f in schema}
     if isinstance(schema, Mapping):
         return {str(k): to_arrow_type(v) for k, v in schema.items()}
     try:
-        return {str(k): to_arrow_type(v) for k, v in schema}
+        pairs = [(str(k), to_arrow_type(v)) for k, v in schema]
     except (TypeError, ValueError) as err:
         raise SchemaError(
             "schema must be a pyarrow.Schema, a dict {name: dtype} or a list of (name, dtype)"
         ) from err
+    check_names([k for k, _ in pairs])
+    return dict(pairs)
 
 
 def to_chunked(values: Any, name: str, dtype: pa.DataType | None = None) -> pa.ChunkedArray:
@@ -188,6 +191,11 @@ def to_table(data: Any, schema: Any = None) -> pa.Table:
 def _from_rows(rows: list[Any], types: dict[str, pa.DataType] | None) -> pa.Table:
     if not rows:
         return pa.table({n: pa.array([], type=t) for n, t in (types or {}).items()})
+    from frame.series import Series
+
+    if all(isinstance(r, Series) for r in rows):
+        check_names([r.name for r in rows])
+        return table_from_columns({r.name: r.to_arrow_chunked() for r in rows})
     if all(isinstance(r, Mapping) for r in rows):
         names: dict[str, None] = {}
         for r in rows:
@@ -244,6 +252,7 @@ def _from_pandas(df: Any) -> pa.Table:
     import pandas as pd
 
     preserve = not isinstance(df.index, pd.RangeIndex)
+    check_names([str(c) for c in df.columns])
     if any(not isinstance(c, str) for c in df.columns):
         raise SchemaError(
             f"pandas column labels must be str, got {[c for c in df.columns if not isinstance(c, str)][:3]!r}; "

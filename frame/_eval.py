@@ -133,7 +133,19 @@ def _clean(err: Exception) -> str:
 
 
 def _args(expr: Expr, table: pa.Table) -> list[Value]:
-    return [evaluate(a, table) for a in expr.args]
+    return [_computable(evaluate(a, table)) for a in expr.args]
+
+
+def _computable(value: Value) -> Value:
+    """pyarrow.compute has few kernels for the view layouts: compute on plain strings/binary."""
+    t = value.type
+    if pat.is_string_view(t):
+        return value.cast(pa.large_string())
+    if pat.is_binary_view(t):
+        return value.cast(pa.large_binary())
+    if pat.is_dictionary(t) and (pat.is_string_view(t.value_type) or pat.is_binary_view(t.value_type)):
+        return value.cast(t.value_type).cast(pa.large_string() if pat.is_string_view(t.value_type) else pa.large_binary())
+    return value
 
 
 def _eval_col(expr: Expr, table: pa.Table) -> Value:
@@ -148,6 +160,8 @@ def _eval_lit(expr: Expr, table: pa.Table) -> Value:
     value, dtype = expr.params["value"], expr.params["dtype"]
     if isinstance(value, pa.Scalar):
         return value if dtype is None else value.cast(dtype)
+    if dtype is None and isinstance(value, int) and not isinstance(value, bool) and value > _INT64_MAX:
+        dtype = pa.uint64()  # too big for int64: the only type that can hold it
     try:
         return pa.scalar(value, type=dtype)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as err:
@@ -220,6 +234,8 @@ def _eval_truediv(expr: Expr, table: pa.Table) -> Value:
 
 
 def _floordiv_values(left: Value, right: Value) -> Value:
+    if pat.is_unsigned_integer(left.type) and pat.is_unsigned_integer(right.type):
+        return pc.divide_checked(left, right)  # no negative values: truncation is floor
     if pat.is_integer(left.type) and pat.is_integer(right.type):
         trunc = pc.divide_checked(left, right)
         rem = pc.subtract(left, pc.multiply(trunc, right))
@@ -721,6 +737,13 @@ def _minmax(which: str):
     def fn(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
         if pat.is_null(x.type):
             return pa.scalar(None)
+        if pat.is_floating(x.type) and x.null_count < len(x):
+            # pyarrow's min/max mishandle signalling-NaN payloads: hide every NaN as null,
+            # and answer NaN only when nothing else is left
+            nan = pc.is_nan(x)
+            if pc.any(nan).as_py():
+                result = (pc.min if which == "min" else pc.max)(pc.if_else(nan, pa.scalar(None, x.type), x))
+                return result if result.is_valid else pa.scalar(float("nan"), x.type)
         return (pc.min if which == "min" else pc.max)(x)
 
     return fn
@@ -730,7 +753,7 @@ def _mean(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
     if pat.is_null(x.type):
         return pa.scalar(None, pa.float64())
     if pat.is_boolean(x.type) or pat.is_integer(x.type):
-        x = pc.cast(x, pa.float64())
+        x = pc.cast(x, pa.float64(), safe=False)  # rounding beyond 2**53 is expected here
     return pc.mean(x)
 
 

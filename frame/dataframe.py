@@ -21,6 +21,7 @@ from frame.exceptions import (
     InvalidOperationError,
     SchemaError,
     ShapeError,
+    UnsupportedTypeError,
 )
 from frame.expr import Expr, col
 
@@ -284,7 +285,7 @@ class DataFrame:
             items = list(items[0])
         planned = _eval.expand(items, self._table.schema)
         planned += [
-            (v if isinstance(v, Expr) else _eval_lit_or_series(v)).alias(k)
+            (v if isinstance(v, Expr) else col(v) if isinstance(v, str) else _eval_lit_or_series(v)).alias(k)
             for k, v in named.items()
         ]
         results = []
@@ -422,6 +423,12 @@ class DataFrame:
             if len(desc) != len(exprs) or len(nlast) != len(exprs):
                 raise ShapeError("descending/nulls_last must have one flag per sort key")
         columns = [_eval.broadcast(_eval.evaluate(e, self._table), self.height, e.output_name()) for e in exprs]
+        for e, c in zip(exprs, columns):
+            if not _ops.has_kernel_layout(c.type):
+                raise UnsupportedTypeError(
+                    f"cannot sort by {e!r}: type {type_name(c.type)} has no ordering in frame; "
+                    "sort by a derived key instead (e.g. its length or a cast)"
+                )
         if self.height <= 1:
             return self
         order = _ops.argsort(columns, desc, nlast)
@@ -449,13 +456,8 @@ class DataFrame:
         >>> fr.DataFrame({"a": [0, 1, 2, 3]}).slice(1, 2)["a"].to_list()
         [1, 2]
         """
-        if offset < 0:
-            offset = max(0, self.height + offset)
-        if length is None:
-            length = max(0, self.height - offset)
-        if length < 0:
-            raise InvalidOperationError(f"slice length must be >= 0, got {length}")
-        return DataFrame._from_table(self._table.slice(offset, length))
+        start, stop = _slice_bounds(offset, length, self.height)
+        return DataFrame._from_table(self._table.slice(start, stop - start))
 
     def limit(self, n: int = 5) -> DataFrame:
         """Alias of :meth:`head`."""
@@ -548,7 +550,7 @@ class DataFrame:
         --------
         >>> import frame as fr
         >>> fr.DataFrame({"a": [1, None], "s": [None, "x"]}).fill_null(0).rows()
-        [(1, 'x'), (0, 'x')]
+        [(1, None), (0, 'x')]
         """
         exprs = []
         for name, dtype in self.schema.items():
@@ -888,6 +890,18 @@ class DataFrame:
         """Columns whose type is one of ``dtypes``."""
         wanted = {to_arrow_type(d) for d in dtypes}
         return DataFrame._from_table(self._table.select([n for n, t in self.schema.items() if t in wanted]))
+
+
+def _slice_bounds(offset: int, length: int | None, height: int) -> tuple[int, int]:
+    """[start, stop) of a polars-style slice: a negative offset counts from the end, and a
+    window reaching before the first row is cut, not shifted."""
+    if length is not None and length < 0:
+        raise InvalidOperationError(f"slice length must be >= 0, got {length}")
+    start = offset + height if offset < 0 else offset
+    stop = height if length is None else start + length
+    start = min(max(start, 0), height)
+    stop = min(max(stop, start), height)
+    return start, stop
 
 
 def _describe_str(value: Any) -> str:

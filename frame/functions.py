@@ -110,11 +110,20 @@ def from_arrow(data: Any, *, schema: Any = None) -> DataFrame | Series:
     if isinstance(data, pa.Table | pa.RecordBatch):
         return DataFrame(data, schema=schema)
     if hasattr(data, "__arrow_c_stream__"):
-        reader = pa.RecordBatchReader.from_stream(data)
-        table = reader.read_all()
-        if len(table.column_names) == 0 and not hasattr(data, "columns"):
-            pass
-        return DataFrame(table, schema=schema)
+        name = getattr(data, "name", "")
+        name = name if isinstance(name, str) else ""
+        if hasattr(data, "__arrow_c_schema__"):
+            dtype = pa.DataType._import_from_c_capsule(data.__arrow_c_schema__())
+            if pa.types.is_struct(dtype):
+                return DataFrame(pa.RecordBatchReader.from_stream(data).read_all(), schema=schema)
+            return Series(name, pa.chunked_array(data))
+        # read the stream exactly once: some producers are single-use
+        column = pa.chunked_array(data)
+        if pa.types.is_struct(column.type):
+            batches = [pa.RecordBatch.from_struct_array(c) for c in column.chunks]
+            table = pa.Table.from_batches(batches, schema=pa.schema(list(column.type)))
+            return DataFrame(table, schema=schema)
+        return Series(name, column)
     if hasattr(data, "__arrow_c_array__"):
         arr = pa.array(data)
         if pa.types.is_struct(arr.type):

@@ -295,11 +295,10 @@ class Series:
 
     def slice(self, offset: int, length: int | None = None) -> Series:
         """Zero-copy slice."""
-        if offset < 0:
-            offset = max(0, len(self) + offset)
-        if length is None:
-            length = max(0, len(self) - offset)
-        return Series._from_chunked(self._name, self._data.slice(offset, length))
+        from frame.dataframe import _slice_bounds
+
+        start, stop = _slice_bounds(offset, length, len(self))
+        return Series._from_chunked(self._name, self._data.slice(start, stop - start))
 
     def drop_nulls(self) -> Series:
         """Values that are not null."""

@@ -44,22 +44,6 @@ from frame._core.sort_types cimport (
 from frame._core.hashing import _factorize_impl, classify
 
 
-cdef extern from "time.h" nogil:
-    cdef struct timespec:
-        long tv_sec
-        long tv_nsec
-    int clock_gettime(int clk, timespec* ts)
-cdef extern from "stdio.h" nogil:
-    int printf(const char* fmt, ...)
-cdef bint _trace = False
-def _set_trace(flag):
-    global _trace
-    _trace = flag
-cdef inline double _now() noexcept nogil:
-    cdef timespec ts
-    clock_gettime(1, &ts)
-    return ts.tv_sec + ts.tv_nsec * 1e-9
-
 cdef enum SubKind:
     SK_INT = 0       # integers of every width (``signed`` picks the sign flip)
     SK_FLOAT = 1     # float16 / float32 / float64 through their bits
@@ -319,7 +303,7 @@ cdef uint64_t* _lsd(uint64_t* a, uint64_t* b, int64_t n, int lo, int nbits,
     if n <= _INSERTION_MAX:
         _insertion(a, n)
         return a
-    max_d = 11 if n >= 4096 else 8
+    max_d = 11 if n >= 1024 else 8
     passes = (nbits + max_d - 1) // max_d
     d = (nbits + passes - 1) // passes
     nb = (<int64_t>1) << d
@@ -329,15 +313,11 @@ cdef uint64_t* _lsd(uint64_t* a, uint64_t* b, int64_t n, int lo, int nbits,
         status[0] = -1
         return a
     memset(hist, 0, <size_t>(passes * nb) * sizeof(int64_t))
-    cdef double t0 = _now()
     for i in range(n):
         v = a[i] >> lo
         for p in range(passes):
             hist[p * nb + <int64_t>((v >> (p * d)) & m)] += 1
-    if n > 100000 and _trace:
-        printf("hist %d passes d=%d: %.3f\n", passes, d, _now() - t0)
     for p in range(passes):
-        t0 = _now()
         h = hist + p * nb
         sh = lo + p * d
         if h[<int64_t>((src[0] >> sh) & m)] == n:
@@ -355,8 +335,6 @@ cdef uint64_t* _lsd(uint64_t* a, uint64_t* b, int64_t n, int lo, int nbits,
         t = src
         src = dst
         dst = t
-        if n > 100000 and _trace:
-            printf("pass %d: %.3f\n", p, _now() - t0)
     free(hist)
     return src
 
@@ -429,10 +407,10 @@ cdef uint64_t* _radix(uint64_t* a, uint64_t* b, int64_t n, int lo, int nbits, in
             starts[k] = total
             for tt in range(nt):
                 c = counts[tt * nb + k]
-                if c == n:
-                    single = True
                 counts[tt * nb + k] = total
                 total += c
+            if total - starts[k] == n:
+                single = True
         starts[nb] = n
         if single:
             free(counts)
@@ -511,39 +489,36 @@ cdef void _refine(Ctx* ctx, int64_t s, int64_t e, int p) noexcept nogil:
         j0 = j
 
 
-cdef void _extract_and_refine(Ctx* ctx, const uint64_t* res, int64_t n, int rowbits, int w0,
+cdef void _extract_and_refine(Ctx* ctx, uint64_t* res, int64_t n, int rowbits, int w0,
                               int64_t* perm) noexcept nogil:
-    """perm[i] = row of sorted key i; then refine runs tied on the first w0 bits."""
-    cdef int64_t i, j, j0, maxrun = 1
+    """perm[i] = row of sorted key i; runs tied on the first w0 bits are refined on the way."""
+    cdef int64_t i, j, j0, cap = 0
     cdef uint64_t rmask = _mask(rowbits), key
-    for i in range(n):
-        perm[i] = <int64_t>(res[i] & rmask)
+    cdef uint64_t* grown
     if w0 >= ctx.total_bits:
+        for i in range(n):
+            perm[i] = <int64_t>(res[i] & rmask)
         return
-    j0 = 0
-    while j0 < n:
-        key = res[j0] >> rowbits
-        j = j0 + 1
-        while j < n and (res[j] >> rowbits) == key:
-            j += 1
-        if j - j0 > maxrun:
-            maxrun = j - j0
-        j0 = j
-    if maxrun == 1:
-        return
-    ctx.tb = <uint64_t*>malloc(<size_t>maxrun * sizeof(uint64_t))
-    if ctx.tb == NULL:
-        ctx.status = -1
-        return
-    ctx.kb = <uint64_t*>res
+    ctx.kb = res
     ctx.perm = perm
+    ctx.tb = NULL
     j0 = 0
     while j0 < n:
         key = res[j0] >> rowbits
+        perm[j0] = <int64_t>(res[j0] & rmask)
         j = j0 + 1
         while j < n and (res[j] >> rowbits) == key:
+            perm[j] = <int64_t>(res[j] & rmask)
             j += 1
         if j - j0 > 1:
+            if j - j0 > cap:
+                cap = 2 * (j - j0) if 2 * (j - j0) > 64 else 64
+                grown = <uint64_t*>malloc(<size_t>cap * sizeof(uint64_t))
+                if grown == NULL:
+                    ctx.status = -1
+                    break
+                free(ctx.tb)
+                ctx.tb = grown
             _refine(ctx, j0, j, w0)
         j0 = j
     free(ctx.tb)
@@ -954,19 +929,12 @@ cdef object _sort_subkeys(list subs, int64_t n):
     ctx.total_bits = total
     ctx.status = 0
     ctx.tb = NULL
-    cdef double t0
     with nogil:
-        t0 = _now()
         _pack_prefix(sks, nsk, g, n, w0, rowbits)
-        if _trace:
-            printf("pack %.3f\n", _now() - t0)
         res = _radix(g, t, n, rowbits, w0, nt, &status)
         perm = <int64_t*>(t if res == g else g)
-        t0 = _now()
         if status == 0:
             _extract_and_refine(&ctx, res, n, rowbits, w0, perm)
-        if _trace:
-            printf("extract %.3f\n", _now() - t0)
     free(sks)
     if status != 0 or ctx.status != 0:
         raise MemoryError("argsort: out of memory")

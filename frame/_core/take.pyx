@@ -37,6 +37,14 @@ from frame._core.parallel cimport n_threads_for
 
 cdef enum:
     MAX_BLOCKS = 64
+    PREFETCH_AHEAD = 32     # rows: random gathers are latency bound; prefetch the source row
+
+
+cdef extern from *:
+    """
+    #define frame_prefetch(p) __builtin_prefetch((const void*)(p), 0, 0)
+    """
+    void prefetch "frame_prefetch"(const void* p) noexcept nogil
 
 
 ctypedef struct TakePlan:
@@ -103,6 +111,9 @@ cdef int64_t _gather_bytes(const offset_t* o, const int64_t* idx, int64_t i0,
     cdef int64_t i, k
     cdef int64_t total = 0
     for i in range(i0, i1):
+        if i + PREFETCH_AHEAD < i1:
+            k = idx[i + PREFETCH_AHEAD]
+            prefetch(o + (k & ~(k >> 63)))
         k = idx[i]
         if k >= 0:
             total += <int64_t>(o[k + 1] - o[k])
@@ -138,6 +149,9 @@ cdef void _gather_fixed(const width_t* src, width_t* dst, const int64_t* idx, in
                 dst[i] = zero
     else:
         for i in range(i0, i1):
+            if i + PREFETCH_AHEAD < i1:
+                k = idx[i + PREFETCH_AHEAD]
+                prefetch(src + (k & ~(k >> 63)))
             k = idx[i]
             dst[i] = src[k & ~(k >> 63)]
 
@@ -194,9 +208,18 @@ cdef inline void _copy_bytes(uint8_t* dst, const uint8_t* src, int64_t n,
 cdef void _gather_varbin(const offset_t* o, const uint8_t* chars, int64_t chars_size,
                          const int64_t* idx, int64_t i0, int64_t i1, offset_t* oo, uint8_t* out,
                          int64_t c, int64_t c_end) noexcept nogil:
-    """Strings idx[i0..i1) to output rows i0.. and bytes c..c_end (``o`` offset-adjusted)."""
+    """Strings idx[i0..i1) to output rows i0.. and bytes c..c_end (``o`` offset-adjusted).
+
+    Two-stage prefetch for random indices: the offsets 2 * PREFETCH_AHEAD rows ahead, the
+    characters PREFETCH_AHEAD rows ahead (their offset is in cache by then)."""
     cdef int64_t i, k, start, length
     for i in range(i0, i1):
+        if i + 2 * PREFETCH_AHEAD < i1:
+            k = idx[i + 2 * PREFETCH_AHEAD]
+            prefetch(o + (k & ~(k >> 63)))
+        if i + PREFETCH_AHEAD < i1:
+            k = idx[i + PREFETCH_AHEAD]
+            prefetch(chars + o[k & ~(k >> 63)])
         k = idx[i]
         oo[i] = <offset_t>c
         if k < 0:

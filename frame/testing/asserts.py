@@ -82,18 +82,30 @@ def _to_series(obj: Any, side: str) -> tuple[str | None, pa.ChunkedArray]:
 def _combine(col: pa.ChunkedArray | pa.Array) -> pa.Array:
     if isinstance(col, pa.Array):
         return col
-    if col.num_chunks == 1:
-        return col.chunk(0)
-    if col.num_chunks == 0:
+    # Empty chunks carry nothing and can be malformed after a C-stream round trip (pyarrow
+    # imports a zero-length slice with offset > 0 and a 0-byte buffer, which concat rejects).
+    chunks = [c for c in col.chunks if len(c)]
+    if not chunks:
         return pa.array([], type=col.type)
+    if len(chunks) == 1:
+        return chunks[0]
     if pa.types.is_dictionary(col.type):
-        # chunks may carry different dictionaries; compare decoded values anyway
-        return pa.concat_arrays([c.dictionary_decode() for c in col.chunks]).dictionary_encode()
-    return col.combine_chunks()
+        # chunks may carry different dictionaries: values are compared decoded anyway
+        # (callers check dtypes on the chunked column, before combining)
+        return pa.concat_arrays([_decode(c) for c in chunks])
+    return pa.concat_arrays(chunks)
 
 
 def _decode(arr: pa.Array) -> pa.Array:
-    return arr.dictionary_decode() if pa.types.is_dictionary(arr.type) else arr
+    if not pa.types.is_dictionary(arr.type):
+        return arr
+    values = arr.dictionary
+    view = pa.types.is_string_view(values.type) or pa.types.is_binary_view(values.type)
+    if view:  # pyarrow 26 has no take kernel for view types
+        large = pa.large_string() if pa.types.is_string_view(values.type) else pa.large_binary()
+        plain = pa.DictionaryArray.from_arrays(arr.indices, values.cast(large))
+        return plain.dictionary_decode().cast(values.type)
+    return arr.dictionary_decode()
 
 
 def _has_float(t: pa.DataType) -> bool:
@@ -380,16 +392,16 @@ def assert_frame_equal(
         msg = f"number of rows differs\n  left:  {lt.num_rows}\n  right: {rt.num_rows}"
         raise AssertionError(msg)
 
-    lcols = [_combine(c) for c in lt.columns]
-    rcols = [_combine(rt.column(j)) for j in order]
-
     if check_dtypes:
-        for name, lc, rc in zip(lnames, lcols, rcols):
-            ltype = _normalize_type(lc.type, categorical_as_str)
-            rtype = _normalize_type(rc.type, categorical_as_str)
+        for j_left, (name, j_right) in enumerate(zip(lnames, order)):
+            ltype = _normalize_type(lt.schema.field(j_left).type, categorical_as_str)
+            rtype = _normalize_type(rt.schema.field(j_right).type, categorical_as_str)
             if ltype != rtype:
                 msg = f"column {name!r}: dtypes differ\n  left:  {ltype}\n  right: {rtype}"
                 raise AssertionError(msg)
+
+    lcols = [_combine(c) for c in lt.columns]
+    rcols = [_combine(rt.column(j)) for j in order]
 
     row_note = ""
     if not check_row_order:
@@ -469,13 +481,13 @@ def assert_series_equal(
     if len(lcol) != len(rcol):
         msg = f"{label}: lengths differ\n  left:  {len(lcol)}\n  right: {len(rcol)}"
         raise AssertionError(msg)
-    la, ra = _combine(lcol), _combine(rcol)
     if check_dtypes:
-        ltype = _normalize_type(la.type, categorical_as_str)
-        rtype = _normalize_type(ra.type, categorical_as_str)
+        ltype = _normalize_type(lcol.type, categorical_as_str)
+        rtype = _normalize_type(rcol.type, categorical_as_str)
         if ltype != rtype:
             msg = f"{label}: dtypes differ\n  left:  {ltype}\n  right: {rtype}"
             raise AssertionError(msg)
+    la, ra = _combine(lcol), _combine(rcol)
     row_note = ""
     if not check_order:
         (la,) = _sort_rows([la], check_exact)
