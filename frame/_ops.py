@@ -75,11 +75,14 @@ def _empty_width_table(height: int) -> pa.Table:
 
 
 def _single(column: pa.ChunkedArray) -> pa.Array:
-    if column.num_chunks == 1:
-        return column.chunk(0)
-    if column.num_chunks == 0:
+    """One contiguous array. Empty chunks are dropped first: producers may hand over
+    zero-length slices whose offset points past a 0-byte buffer, which concatenation rejects."""
+    chunks = [c for c in column.chunks if len(c)]
+    if len(chunks) == 1:
+        return chunks[0]
+    if not chunks:
         return pa.array([], type=column.type)
-    return column.combine_chunks()
+    return pa.concat_arrays(chunks)
 
 
 def take_column(column: pa.ChunkedArray, indices: np.ndarray, *, check_bounds: bool) -> pa.Array:

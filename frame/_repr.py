@@ -6,6 +6,7 @@ import datetime as _dt
 import html
 import math
 import os
+import unicodedata
 from typing import Any
 
 import pyarrow as pa
@@ -15,6 +16,20 @@ from frame.dtypes import type_name
 MAX_ROWS = int(os.environ.get("FRAME_REPR_ROWS", "10"))
 MAX_COLS = int(os.environ.get("FRAME_REPR_COLS", "8"))
 MAX_CELL = 28
+
+
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` occupies (wide East Asian characters and emoji take two)."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
 
 
 def format_value(value: Any) -> str:
@@ -86,7 +101,8 @@ def render_table(table: pa.Table) -> str:
         for c in cells:
             c.insert(half, "…")
     widths = [
-        max([len(n), len(t), *(len(v) for v in c)]) for n, t, c in zip(names, types, cells)
+        max([display_width(n), display_width(t), *(display_width(v) for v in c)])
+        for n, t, c in zip(names, types, cells)
     ]
     n_rows = len(cells[0]) if cells else 0
 
@@ -94,7 +110,7 @@ def render_table(table: pa.Table) -> str:
         return left + mid.join(fill * (w + 2) for w in widths) + right
 
     def row(values: list[str]) -> str:
-        return "│" + "┆".join(f" {v:<{w}} " for v, w in zip(values, widths)) + "│"
+        return "│" + "┆".join(f" {_pad(v, w)} " for v, w in zip(values, widths)) + "│"
 
     out = [f"shape: ({height}, {width})"]
     if not widths:

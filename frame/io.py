@@ -16,7 +16,12 @@ import pyarrow.ipc as paipc
 import pyarrow.parquet as pq
 
 from frame._construct import normalize_schema
-from frame.exceptions import ColumnNotFoundError, ComputeError
+from frame.exceptions import (
+    ColumnNotFoundError,
+    ComputeError,
+    InvalidOperationError,
+    UnsupportedTypeError,
+)
 
 if TYPE_CHECKING:
     from frame.dataframe import DataFrame
@@ -62,7 +67,8 @@ def read_csv(
     schema
         ``{name: dtype}`` overriding inferred types.
     null_values
-        Strings read as null (default: empty, ``NA``, ``null``, ``NaN`` … as pyarrow).
+        Field values read as null (default: only the empty field, as polars; pass e.g.
+        ``["", "NA", "NULL"]`` for files that spell missing values).
     n_rows
         Stop after this many rows.
     try_parse_dates
@@ -78,16 +84,16 @@ def read_csv(
     types = normalize_schema(schema)
     read_opts = pacsv.ReadOptions(encoding=encoding, autogenerate_column_names=not has_header)
     parse_opts = pacsv.ParseOptions(delimiter=separator)
-    convert_kwargs: dict[str, Any] = {"column_types": types or {}}
-    if null_values is not None:
-        convert_kwargs["null_values"] = list(null_values)
-        convert_kwargs["strings_can_be_null"] = True
-    else:
-        convert_kwargs["strings_can_be_null"] = True
+    convert_kwargs: dict[str, Any] = {
+        "column_types": types or {},
+        # only the listed markers are null (default: the empty field, as polars) — a literal
+        # "NULL" or "NA" string stays a string unless asked for
+        "null_values": list(null_values) if null_values is not None else [""],
+        "strings_can_be_null": True,
+        "quoted_strings_can_be_null": False,
+    }
     if columns is not None:
         convert_kwargs["include_columns"] = list(columns)
-    if not try_parse_dates:
-        convert_kwargs["timestamp_parsers"] = []
     convert_opts = pacsv.ConvertOptions(**convert_kwargs)
     try:
         table = pacsv.read_csv(
@@ -103,6 +109,30 @@ def read_csv(
             f"could not read CSV {str(source)!r}: {msg.splitlines()[0]}; check the separator, "
             "the header and the column types (schema=...)"
         ) from err
+    if table.num_columns == 1:
+        # a one-column file writes null as an empty line: those lines are rows, not padding
+        if hasattr(source, "seek"):
+            source.seek(0)
+        parse_opts = pacsv.ParseOptions(delimiter=separator, ignore_empty_lines=False)
+        table = pacsv.read_csv(
+            source, read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts
+        )
+    if not try_parse_dates:
+        inferred = [
+            f.name
+            for f in table.schema
+            if pa.types.is_temporal(f.type) and f.name not in (types or {})
+        ]
+        if inferred:  # read again with those columns as plain strings
+            if hasattr(source, "seek"):
+                source.seek(0)
+            convert_kwargs["column_types"] = {**(types or {}), **dict.fromkeys(inferred, pa.string())}
+            table = pacsv.read_csv(
+                source,
+                read_options=read_opts,
+                parse_options=parse_opts,
+                convert_options=pacsv.ConvertOptions(**convert_kwargs),
+            )
     if not has_header:
         table = table.rename_columns([f"column_{i}" for i in range(table.num_columns)])
     if n_rows is not None:
@@ -190,19 +220,45 @@ def read_ipc(source: str | Path | Any, *, columns: Sequence[str] | None = None) 
 
 def write_csv(df: DataFrame, path: str | Path | Any, *, include_header: bool = True, separator: str = ",") -> None:
     """Write CSV."""
+    table = _decoded(df.to_arrow())
+    for f in table.schema:
+        if pa.types.is_nested(f.type):
+            raise UnsupportedTypeError(
+                f"column {f.name!r} of type {f.type} cannot be written to CSV; write Parquet or "
+                "IPC instead, or drop/convert the column"
+            )
     opts = pacsv.WriteOptions(include_header=include_header, delimiter=separator)
-    pacsv.write_csv(_decoded(df.to_arrow()), path if not isinstance(path, Path) else str(path), write_options=opts)
+    try:
+        pacsv.write_csv(table, path if not isinstance(path, Path) else str(path), write_options=opts)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+        raise InvalidOperationError(f"could not write CSV: {str(err).splitlines()[0]}") from err
 
 
 def write_parquet(df: DataFrame, path: str | Path | Any, *, compression: str = "zstd", **kwargs: Any) -> None:
     """Write Parquet."""
-    pq.write_table(df.to_arrow(), path if not isinstance(path, Path) else str(path), compression=compression, **kwargs)
+    try:
+        pq.write_table(
+            df.to_arrow(), path if not isinstance(path, Path) else str(path),
+            compression=compression, **kwargs,
+        )
+    except (pa.ArrowException, ValueError, TypeError) as err:
+        raise InvalidOperationError(
+            f"could not write Parquet (compression={compression!r}): {str(err).splitlines()[0]}"
+        ) from err
 
 
 def write_ipc(df: DataFrame, path: str | Path | Any, *, compression: str | None = None) -> None:
     """Write an Arrow IPC file (Feather v2)."""
     table = df.to_arrow()
-    opts = paipc.IpcWriteOptions(compression=compression)
+    if any(pa.types.is_dictionary(t) for t in table.schema.types):
+        # the IPC file format allows one dictionary per column: unify the chunks' dictionaries
+        table = table.unify_dictionaries()
+    try:
+        opts = paipc.IpcWriteOptions(compression=compression)
+    except (pa.ArrowException, ValueError, TypeError) as err:
+        raise InvalidOperationError(
+            f"invalid IPC compression {compression!r}: use None, 'lz4' or 'zstd'"
+        ) from err
     sink = str(path) if isinstance(path, Path) else path
     with paipc.new_file(sink, table.schema, options=opts) as writer:
         writer.write_table(table)
@@ -212,5 +268,11 @@ def _decoded(table: pa.Table) -> pa.Table:
     """CSV has no dictionaries: decode categorical columns."""
     cols = []
     for c in table.columns:
-        cols.append(c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c)
+        if pa.types.is_dictionary(c.type):
+            c = c.cast(c.type.value_type)
+        if pa.types.is_string_view(c.type):
+            c = c.cast(pa.large_string())
+        elif pa.types.is_binary_view(c.type):
+            c = c.cast(pa.large_binary())
+        cols.append(c)
     return pa.Table.from_arrays(cols, names=table.column_names)

@@ -47,21 +47,17 @@ from frame._core.parallel cimport n_threads_for
 
 
 cdef enum:
-    MAX_BLOCKS = 256
-    # Parallel runs cut the rows into blocks of at least this many 64-row words, more blocks
-    # than threads so a thread that gets descheduled (2 cores, busy machine) delays little.
-    MIN_BLOCK_WORDS = 512
+    MAX_BLOCKS = 64
     # Mixed words with at most this many selected rows use the ctz loop, denser ones the
-    # branchless compaction (measured on 1e7 int64 rows; the crossover is flat around 12-20).
-    SPARSE_BITS = 16
+    # branchless compaction.
+    SPARSE_BITS = 32
 
 
-cdef uint64_t ALL_ONES = 0xFFFFFFFFFFFFFFFF
-cdef bint _DYNAMIC = True
-
-def _set_dynamic(bint v):
-    global _DYNAMIC
-    _DYNAMIC = v
+cdef extern from *:
+    """
+    #define FRAME_ALL_ONES 0xFFFFFFFFFFFFFFFFULL
+    """
+    const uint64_t ALL_ONES "FRAME_ALL_ONES"    # a C constant, folded into the compares
 
 # _PEXT8[(m << 8) | v]: the bits of v selected by m, packed to the bottom; _POPC8[m]: bits in m.
 cdef uint8_t _PEXT8[65536]
@@ -467,12 +463,8 @@ cdef void _indices_block(Plan* p, int64_t b, int64_t* out) noexcept nogil:
 cdef void _run_count(Plan* p, int t) noexcept nogil:
     cdef int64_t b
     if t > 1:
-        if _DYNAMIC:
-            for b in prange(p.n_blocks, num_threads=t, schedule="dynamic"):
-                _count_block(p, b)
-        else:
-            for b in prange(p.n_blocks, num_threads=t, schedule="static"):
-                _count_block(p, b)
+        for b in prange(p.n_blocks, num_threads=t, schedule="static"):
+            _count_block(p, b)
     else:
         for b in range(p.n_blocks):
             _count_block(p, b)
@@ -481,12 +473,8 @@ cdef void _run_count(Plan* p, int t) noexcept nogil:
 cdef void _run_fill(Plan* p, int t) noexcept nogil:
     cdef int64_t b
     if t > 1:
-        if _DYNAMIC:
-            for b in prange(p.n_blocks, num_threads=t, schedule="dynamic"):
-                _fill_block(p, b)
-        else:
-            for b in prange(p.n_blocks, num_threads=t, schedule="static"):
-                _fill_block(p, b)
+        for b in prange(p.n_blocks, num_threads=t, schedule="static"):
+            _fill_block(p, b)
     else:
         for b in range(p.n_blocks):
             _fill_block(p, b)
@@ -495,12 +483,8 @@ cdef void _run_fill(Plan* p, int t) noexcept nogil:
 cdef void _run_indices(Plan* p, int t, int64_t* out) noexcept nogil:
     cdef int64_t b
     if t > 1:
-        if _DYNAMIC:
-            for b in prange(p.n_blocks, num_threads=t, schedule="dynamic"):
-                _indices_block(p, b, out)
-        else:
-            for b in prange(p.n_blocks, num_threads=t, schedule="static"):
-                _indices_block(p, b, out)
+        for b in prange(p.n_blocks, num_threads=t, schedule="static"):
+            _indices_block(p, b, out)
     else:
         for b in range(p.n_blocks):
             _indices_block(p, b, out)
@@ -543,15 +527,11 @@ cdef int _plan_init(Plan* p, ArrayView view, ArrayView mview):
     t = n_threads_for(p.n)
     if t > p.n_words:
         t = 1
-    if t <= 1:
+    if t > MAX_BLOCKS:
+        t = MAX_BLOCKS
+    if t < 1:
         t = 1
-        nb = 1
-    else:
-        nb = p.n_words // MIN_BLOCK_WORDS
-        if nb < t:
-            nb = t
-        if nb > MAX_BLOCKS:
-            nb = MAX_BLOCKS
+    nb = t                          # one block per thread (static schedule)
     p.n_blocks = nb
     p.block_words = (p.n_words + nb - 1) // nb
     p.mvals = mview.data
@@ -741,36 +721,3 @@ def count_true(mask):
         total = _count_true(mview.data, mview.validity, mview.offset, mview.length)
     return total
 
-
-def _bench(arr, mask, int reps, int threads):  # TEMPORARY (perf experiments)
-    import time
-    cdef ArrayView view = ArrayView(arr)
-    cdef ArrayView mview = _mask_view(mask)
-    cdef Plan p
-    cdef int t = _plan_init(&p, view, mview)
-    cdef int i
-    cdef OwnedBuffer sel_buf, data_buf, offsets_buf = None, validity_buf
-    sel_buf = allocate(p.n_words * 8, False)
-    p.sel = <uint64_t*>sel_buf.data
-    t0 = time.perf_counter()
-    for i in range(reps):
-        with nogil:
-            _run_count(&p, t)
-            _prefix(p.rows, p.n_blocks)
-            _prefix(p.nbytes, p.n_blocks)
-    t1 = time.perf_counter()
-    total = p.rows[p.n_blocks]
-    validity_buf = allocate(total, False)
-    p.out_validity = validity_buf.data if view.validity != NULL else NULL
-    data_buf = allocate(max(total * 16, p.nbytes[p.n_blocks]), False)
-    offsets_buf = allocate((total + 1) * 8, False)
-    p.out_data = data_buf.data
-    p.out_offsets = offsets_buf.data
-    with nogil:
-        _run_fill(&p, t)
-    t2 = time.perf_counter()
-    for i in range(reps):
-        with nogil:
-            _run_fill(&p, t)
-    t3 = time.perf_counter()
-    return (t1 - t0) / reps * 1e3, (t3 - t2) / reps * 1e3, (t2 - t1) * 1e3

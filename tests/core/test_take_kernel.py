@@ -1,0 +1,429 @@
+"""Kernel tests for frame._core.take: every layout against pyarrow's ``Array.take``.
+
+Index -1 is a null row; the oracle is ``arr.take(indices)`` with -1 replaced by a null index.
+pyarrow 26 has no take kernel for string_view/binary_view: the oracle for those casts the input to
+large_string/large_binary first and the result is compared after the same cast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import decimal
+import gc
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from frame._core import buffer, parallel
+from frame._core.take import take_array
+
+# --- strategies (mirrored from test_filter_kernel.py) --------------------------------------------
+
+
+def _ints(bits: int, signed: bool = True) -> st.SearchStrategy[int]:
+    if signed:
+        return st.integers(-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+    return st.integers(0, 2**bits - 1)
+
+
+def _decimals(precision: int, scale: int) -> st.SearchStrategy[decimal.Decimal]:
+    # Built from digit strings: exact whatever the decimal context precision.
+    bound = 10**precision - 1
+    return st.integers(-bound, bound).map(lambda i: decimal.Decimal(f"{i}E-{scale}"))
+
+
+_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)  # unicode, > 12 bytes too
+_BYTES = st.binary(max_size=20)
+
+SPECS: dict[str, tuple[pa.DataType, st.SearchStrategy]] = {
+    "null": (pa.null(), st.none()),
+    "bool": (pa.bool_(), st.booleans()),
+    "int8": (pa.int8(), _ints(8)),
+    "int16": (pa.int16(), _ints(16)),
+    "int32": (pa.int32(), _ints(32)),
+    "int64": (pa.int64(), _ints(64)),
+    "uint8": (pa.uint8(), _ints(8, signed=False)),
+    "uint16": (pa.uint16(), _ints(16, signed=False)),
+    "uint32": (pa.uint32(), _ints(32, signed=False)),
+    "uint64": (pa.uint64(), _ints(64, signed=False)),
+    "float16": (pa.float16(), st.floats(width=16)),
+    "float32": (pa.float32(), st.floats(width=32)),
+    "float64": (pa.float64(), st.floats()),
+    "date32": (pa.date32(), st.integers(-(10**6), 10**6)),
+    "date64": (pa.date64(), st.integers(-(10**6), 10**6).map(lambda d: d * 86_400_000)),
+    "timestamp_ns_utc": (pa.timestamp("ns", tz="UTC"), _ints(64)),
+    "time32_ms": (pa.time32("ms"), st.integers(0, 86_399_999)),
+    "time64_ns": (pa.time64("ns"), st.integers(0, 86_399_999_999_999)),
+    "duration_us": (pa.duration("us"), _ints(64)),
+    "decimal32": (pa.decimal32(7, 2), _decimals(7, 2)),
+    "decimal64": (pa.decimal64(15, 3), _decimals(15, 3)),
+    "decimal128": (pa.decimal128(20, 4), _decimals(20, 4)),
+    "decimal256": (pa.decimal256(50, 6), _decimals(50, 6)),
+    "month_day_nano": (
+        pa.month_day_nano_interval(),
+        st.tuples(_ints(32), _ints(32), _ints(64)),
+    ),
+    "fixed_size_binary_1": (pa.binary(1), st.binary(min_size=1, max_size=1)),
+    "fixed_size_binary_3": (pa.binary(3), st.binary(min_size=3, max_size=3)),
+    "fixed_size_binary_16": (pa.binary(16), st.binary(min_size=16, max_size=16)),
+    "fixed_size_binary_32": (pa.binary(32), st.binary(min_size=32, max_size=32)),
+    "fixed_size_binary_40": (pa.binary(40), st.binary(min_size=40, max_size=40)),
+    "string": (pa.string(), _TEXT),
+    "binary": (pa.binary(), _BYTES),
+    "large_string": (pa.large_string(), _TEXT),
+    "large_binary": (pa.large_binary(), _BYTES),
+    "string_view": (pa.string_view(), _TEXT),
+    "binary_view": (pa.binary_view(), _BYTES),
+    "dict_int8_string": (
+        pa.dictionary(pa.int8(), pa.string()),
+        st.sampled_from(["a", "bb", "ü", "a longer value here"]),
+    ),
+    "dict_uint16_int64": (pa.dictionary(pa.uint16(), pa.int64()), st.integers(-3, 3)),
+    "dict_int64_string": (pa.dictionary(pa.int64(), pa.string()), st.sampled_from(["x", "y"])),
+}
+
+VIEW_TYPES = {pa.string_view(): pa.large_string(), pa.binary_view(): pa.large_binary()}
+
+
+def _build(dtype: pa.DataType, values: list) -> pa.Array:
+    if dtype == pa.float16():
+        mask = np.array([v is None for v in values], dtype=bool)
+        data = np.array([0.0 if v is None else v for v in values], dtype=np.float16)
+        return pa.array(data, type=dtype, mask=mask)
+    return pa.array(values, type=dtype)
+
+
+def _with_garbage_validity(arr: pa.Array, valid: list[bool]) -> pa.Array:
+    """Same values, but nulls where ``valid`` is False: values under the nulls are not zero."""
+    bits = pa.array(valid, pa.bool_()).buffers()[1]
+    bufs = arr.buffers()
+    return pa.Array.from_buffers(arr.type, len(arr), [bits, *bufs[1:]], offset=0)
+
+
+def _draw_values(draw, elem, total: int, with_nulls: bool) -> list:
+    """``total`` values; beyond 80 rows they are picked (by a drawn seed) from a drawn pool of
+    up to 8 values, which keeps generation fast for the multi-block tests."""
+    item = (st.none() | elem) if with_nulls else elem
+    if total <= 80:
+        return draw(st.lists(item, min_size=total, max_size=total))
+    pool = draw(st.lists(item, min_size=1, max_size=8))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    return [pool[i] for i in rng.integers(0, len(pool), total)]
+
+
+def _draw_bools(draw, total: int, choices: list) -> list:
+    if total <= 80:
+        return draw(st.lists(st.sampled_from(choices), min_size=total, max_size=total))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    p_first = draw(st.sampled_from([0.02, 0.5, 0.98]))
+    weights = [p_first] + [(1 - p_first) / (len(choices) - 1)] * (len(choices) - 1)
+    return [choices[i] for i in rng.choice(len(choices), size=total, p=weights)]
+
+
+@st.composite
+def arrays(draw, name: str, max_size: int = 60, min_size: int = 0) -> pa.Array:
+    """An array of SPECS[name]: possibly sliced at offset 0..9, null mode none/some/all/garbage."""
+    dtype, elem = SPECS[name]
+    n = draw(st.integers(min_size, max_size))
+    off = draw(st.integers(0, 9))
+    total = off + n + draw(st.integers(0, 3))
+    mode = draw(st.sampled_from(["none", "some", "all", "garbage"]))
+    if pa.types.is_null(dtype):
+        mode = "all"
+    if mode == "garbage" and pa.types.is_dictionary(dtype):
+        mode = "some"
+    if mode == "all":
+        values = [None] * total
+    else:
+        values = _draw_values(draw, elem, total, with_nulls=mode == "some")
+    arr = _build(dtype, values)
+    if mode == "garbage":
+        arr = _with_garbage_validity(arr, _draw_bools(draw, total, [True, False]))
+    return arr.slice(off, n)
+
+
+@st.composite
+def masks(draw, n: int) -> pa.Array:
+    """A boolean mask of length n (true/false/null mixes, all-true, all-false, all-null),
+    sliced at its own offset 0..9."""
+    off = draw(st.integers(0, 9))
+    mode = draw(st.sampled_from(["random", "nulls", "all_true", "all_false", "all_null", "dense"]))
+    total = off + n
+    if mode == "random":
+        vals = _draw_bools(draw, total, [True, False])
+    elif mode == "nulls":
+        vals = _draw_bools(draw, total, [None, True, False])
+    elif mode == "dense":  # mostly true with a few holes: long runs
+        vals = _draw_bools(draw, total, [True] * 9 + [False, None])
+    else:
+        vals = [{"all_true": True, "all_false": False, "all_null": None}[mode]] * total
+    return pa.array(vals, pa.bool_()).slice(off, n)
+
+
+# --- oracle -----------------------------------------------------------------------------------
+
+
+def _comparable(arr: pa.Array) -> pa.Array:
+    """Bitwise-comparable form: floats viewed as ints (NaN == NaN, -0.0 != 0.0), views cast."""
+    if arr.type in VIEW_TYPES:
+        return arr.cast(VIEW_TYPES[arr.type])
+    if pa.types.is_floating(arr.type):
+        return arr.view({16: pa.int16(), 32: pa.int32(), 64: pa.int64()}[arr.type.bit_width])
+    return arr
+
+
+def assert_same(result: pa.Array, expected: pa.Array, dtype: pa.DataType) -> None:
+    result.validate(full=True)
+    assert result.type == dtype
+    assert len(result) == len(expected)
+    assert result.null_count == expected.null_count
+    assert _comparable(result).equals(_comparable(expected))
+    if result.null_count == 0:
+        bufs = result.indices.buffers() if pa.types.is_dictionary(dtype) else result.buffers()
+        assert bufs[0] is None, "validity buffer allocated for a result without nulls"
+
+
+def oracle_take(arr: pa.Array, indices) -> pa.Array:
+    idx = pa.array([None if i == -1 else int(i) for i in indices], pa.int64())
+    if arr.type in VIEW_TYPES:
+        return arr.cast(VIEW_TYPES[arr.type]).take(idx)
+    return arr.take(idx)
+
+
+@st.composite
+def indices_for(draw, n: int, max_size: int = 60) -> np.ndarray:
+    """Indices into an array of length n: in range, -1 (null), repeats; any order."""
+    m = draw(st.integers(0, max_size))
+    if n == 0:
+        return np.full(m, -1, dtype=np.int64)
+    mode = draw(st.sampled_from(["random", "with_null", "all_null", "sorted"]))
+    if mode == "all_null":
+        return np.full(m, -1, dtype=np.int64)
+    lo = -1 if mode == "with_null" else 0
+    if m <= 80:
+        vals = draw(st.lists(st.integers(lo, n - 1), min_size=m, max_size=m))
+    else:
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        vals = rng.integers(lo, n, m)
+    out = np.array(vals, dtype=np.int64)
+    return np.sort(out) if mode == "sorted" else out
+
+
+@contextlib.contextmanager
+def forced_threads(n: int):
+    """Parallel blocks even for tiny inputs (threshold 0, n threads; OpenMP builds only)."""
+    before = parallel.get_num_threads()
+    parallel.set_num_threads(n)
+    parallel.set_parallel_threshold(0)
+    try:
+        yield
+    finally:
+        parallel.set_parallel_threshold(200_000)  # the module default
+        parallel.set_num_threads(before)
+
+
+# --- property tests ---------------------------------------------------------------------------
+
+
+@pytest.mark.hypothesis
+@pytest.mark.parametrize("name", list(SPECS))
+@given(data=st.data())
+def test_take_matches_pyarrow(name, data):
+    arr = data.draw(arrays(name))
+    idx = data.draw(indices_for(len(arr)))
+    assert_same(take_array(arr, idx), oracle_take(arr, idx), arr.type)
+
+
+@pytest.mark.hypothesis
+@pytest.mark.parametrize(
+    "name",
+    [
+        "bool",
+        "int8",
+        "int64",
+        "fixed_size_binary_3",
+        "decimal128",
+        "string",
+        "large_binary",
+        "string_view",
+        "dict_int8_string",
+    ],
+)
+@given(data=st.data())
+def test_take_parallel_blocks_match_pyarrow(name, data):
+    """3 blocks of whole 64-row words even for a few hundred indices."""
+    arr = data.draw(arrays(name, max_size=100))
+    idx = data.draw(indices_for(len(arr), max_size=400))
+    with forced_threads(3):
+        result = take_array(arr, idx)
+    assert_same(result, oracle_take(arr, idx), arr.type)
+
+
+@pytest.mark.hypothesis
+@given(data=st.data())
+def test_take_index_dtypes_and_buffers(data):
+    arr = data.draw(arrays("string", min_size=1))
+    idx = data.draw(indices_for(len(arr)))
+    expected = oracle_take(arr, idx)
+    for converted in (idx.astype(np.int32), memoryview(idx), idx.tolist(), pa.array(idx)):
+        assert_same(take_array(arr, converted), expected, arr.type)
+
+
+# --- hand-written cases -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_take_empty_indices_and_empty_arrays(name):
+    dtype = SPECS[name][0]
+    empty = pa.array([], type=dtype)
+    none = np.array([], dtype=np.int64)
+    assert_same(take_array(empty, none), empty, dtype)
+    assert_same(take_array(empty, np.array([-1, -1])), pa.nulls(2, dtype), dtype)
+    assert_same(take_array(empty, []), empty, dtype)
+
+
+@pytest.mark.parametrize(
+    "name", ["int64", "bool", "string", "string_view", "dict_int8_string", "decimal256", "null"]
+)
+def test_take_minus_one_is_null(name):
+    dtype, _ = SPECS[name]
+    values = {
+        "int64": [7, 8],
+        "bool": [True, False],
+        "string": ["a", "bc"],
+        "string_view": ["a", "a value longer than twelve"],
+        "dict_int8_string": ["a", "bb"],
+        "decimal256": [decimal.Decimal("1.5"), decimal.Decimal("-2.25")],
+        "null": [None, None],
+    }[name]
+    arr = pa.array(values, dtype)
+    result = take_array(arr, np.array([1, -1, 0, -1, 1]))
+    assert_same(result, oracle_take(arr, [1, -1, 0, -1, 1]), dtype)
+    assert result.null_count == (5 if name == "null" else 2)
+
+
+def test_take_float_bits_preserved():
+    bits = np.array([0x8000000000000000, 0x7FF8000000000001, 0x3FF0000000000000], dtype=np.uint64)
+    result = take_array(pa.array(bits.view(np.float64)), np.array([2, 1, 0, 0]))
+    assert np.asarray(result.view(pa.uint64())).tolist() == bits[[2, 1, 0, 0]].tolist()
+
+
+def test_take_sliced_source():
+    arr = pa.array(["zero", None, "two", "three", "four"] * 3, pa.large_string()).slice(3, 9)
+    idx = np.array([8, 0, -1, 1, 1, 4])
+    assert_same(take_array(arr, idx), oracle_take(arr, idx), arr.type)
+
+
+# --- bounds -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [3, 4, 2**40, -2, -(2**63)])
+def test_take_out_of_bounds_raises(bad):
+    arr = pa.array([1, 2, 3])
+    with pytest.raises(IndexError, match=f"index {bad} at position 2"):
+        take_array(arr, np.array([0, 1, bad, 0]))
+
+
+def test_take_out_of_bounds_on_empty_array_raises():
+    with pytest.raises(IndexError, match="index 0 at position 0"):
+        take_array(pa.array([], pa.string()), np.array([0]))
+
+
+def test_take_bounds_reports_first_bad_index_in_large_input():
+    idx = np.zeros(300_000, dtype=np.int64)
+    idx[250_001] = 10
+    idx[299_999] = -7
+    with pytest.raises(IndexError, match="index 10 at position 250001"):
+        take_array(pa.array([1.5]), idx)
+
+
+def test_take_unchecked_negative_is_null():
+    arr = pa.array([1, 2, 3])
+    result = take_array(arr, np.array([-5, 2, -1]), check_bounds=False)
+    result.validate(full=True)
+    assert result.to_pylist() == [None, 3, None]
+
+
+@pytest.mark.parametrize(
+    ("indices", "error"),
+    [
+        (np.array([0.0, 1.0]), TypeError),
+        (np.array([True, False]), TypeError),
+        (np.zeros((2, 2), dtype=np.int64), ValueError),
+        (pa.array([0, None]), ValueError),
+    ],
+    ids=["float", "bool", "2d", "null_index"],
+)
+def test_take_bad_indices_raise(indices, error):
+    with pytest.raises(error):
+        take_array(pa.array([1, 2, 3]), indices)
+
+
+def test_take_unsupported_arrays_raise_type_error():
+    with pytest.raises(TypeError):
+        take_array(pa.array([[1], [2]]), np.array([0]))
+    with pytest.raises(TypeError):
+        take_array(pa.chunked_array([[1, 2]]), np.array([0]))
+
+
+def test_take_string_offset_overflow_raises():
+    big = pa.array(["x" * (1 << 20)])  # 1 MiB; 2048 copies overflow int32 offsets
+    with pytest.raises(OverflowError, match="large_string"):
+        take_array(big, np.zeros(2048, dtype=np.int64))
+
+
+# --- large inputs (parallel path at the default threshold) ------------------------------------
+
+N_LARGE = 300_000
+
+
+@pytest.fixture(scope="module")
+def large_inputs():
+    rng = np.random.default_rng(7)
+    valid = rng.random(N_LARGE) > 0.1
+    strings = [f"v{v}" * (v % 5) for v in rng.integers(0, 1000, N_LARGE)]
+    arrays_ = {
+        "int64": pa.array(rng.integers(-(2**62), 2**62, N_LARGE), mask=~valid),
+        "float64": pa.array(rng.standard_normal(N_LARGE), mask=~valid),
+        "bool": pa.array(rng.random(N_LARGE) > 0.5, mask=~valid),
+        "string": pa.array(strings, pa.string(), mask=~valid),
+        "large_string": pa.array(strings, pa.large_string(), mask=~valid),
+        "string_view": pa.array(strings, pa.string_view(), mask=~valid),
+        "int64_no_nulls": pa.array(rng.integers(0, 100, N_LARGE)),
+    }
+    indices = {
+        "random": rng.integers(0, N_LARGE, N_LARGE),
+        "with_null": rng.integers(-1, N_LARGE, N_LARGE),
+        "permutation": rng.permutation(N_LARGE),
+    }
+    return arrays_, indices
+
+
+@pytest.mark.parametrize(
+    "name", ["int64", "float64", "bool", "string", "large_string", "string_view", "int64_no_nulls"]
+)
+@pytest.mark.parametrize("idx_name", ["random", "with_null", "permutation"])
+def test_take_large_matches_pyarrow(large_inputs, name, idx_name):
+    arrays_, indices = large_inputs
+    arr, idx = arrays_[name], indices[idx_name]
+    expected_idx = pa.array(idx, mask=idx < 0)
+    source = arr.cast(VIEW_TYPES[arr.type]) if arr.type in VIEW_TYPES else arr
+    assert_same(take_array(arr, idx), source.take(expected_idx), arr.type)
+
+
+# --- lifetime ---------------------------------------------------------------------------------
+
+
+def test_take_buffers_are_released():
+    arr = pa.array(["abc", None, "de"] * 100)
+    gc.collect()
+    before = buffer.live_buffer_count()
+    result = take_array(arr, np.array([0, -1, 2, 1] * 50))
+    assert buffer.live_buffer_count() == before + 3  # validity, offsets, characters
+    assert result.to_pylist() == ["abc", None, "de", None] * 50
+    del result
+    gc.collect()
+    assert buffer.live_buffer_count() == before
