@@ -122,8 +122,8 @@ def test_unsupported_type_errors_name_the_type(
 
 
 def test_write_csv_of_nested_column_names_the_type(df: fr.DataFrame, tmp_path: Path) -> None:
-    # bug: CSV cannot hold list columns and pyarrow's bare ArrowInvalid ("Unsupported
-    # Type:list<item: string>") escapes instead of UnsupportedTypeError
+    # regression: CSV cannot hold list columns and pyarrow's bare ArrowInvalid ("Unsupported
+    # Type:list<item: string>") escaped instead of UnsupportedTypeError
     with pytest.raises(fr.UnsupportedTypeError, match=r"'tags'.*list<item: string>"):
         df.write_csv(tmp_path / "x.csv")
 
@@ -234,7 +234,7 @@ def test_pyarrow_errors_are_chained(df: fr.DataFrame) -> None:
 def test_bad_writer_options_raise_frame_errors(
     df: fr.DataFrame, tmp_path: Path, call: Callable
 ) -> None:
-    # bug: an unknown compression escapes as pyarrow's ArrowException (parquet) or a bare
+    # regression: an unknown compression escaped as pyarrow's ArrowException (parquet) or a bare
     # ValueError (ipc) instead of a frame error naming the option
     with pytest.raises(fr.FrameError, match="nope"):
         call(df.drop("tags"), tmp_path)

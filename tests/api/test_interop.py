@@ -165,7 +165,7 @@ class _StreamOnly:
 
 
 def test_from_arrow_stream_with_unaligned_chunks_supports_every_operation() -> None:
-    # bug: a stream whose columns have different chunk boundaries is re-batched; pyarrow
+    # regression: a stream whose columns have different chunk boundaries is re-batched; pyarrow
     # imports the zero-length piece of a sliced column as an array with offset 1 and a 0-byte
     # buffer. frame's _ops._single() calls ChunkedArray.combine_chunks(), which rejects it:
     # sort/unique/take/n_unique then fail with a bare pyarrow ArrowIndexError ("buffer slice

@@ -52,7 +52,7 @@ def test_csv_round_trip(df: fr.DataFrame, tmp_path: Path) -> None:
 
 
 def test_csv_round_trip_one_column_nulls(tmp_path: Path) -> None:
-    # bug: a null in a one-column frame is written as an empty line, and read_csv skips empty
+    # regression: a null in a one-column frame is written as an empty line, and read_csv skipped empty
     # lines (pyarrow's ignore_empty_lines default), so the round trip silently drops rows
     path = tmp_path / "one.csv"
     fr.DataFrame({"a": [1, None, 3]}).write_csv(path)
@@ -98,7 +98,7 @@ def test_csv_dates_are_inferred_by_default() -> None:
 
 
 def test_csv_try_parse_dates_false_keeps_strings() -> None:
-    # bug: try_parse_dates=False has no effect: it only empties timestamp_parsers, which
+    # regression: try_parse_dates=False had no effect: it only empties timestamp_parsers, which
     # pyarrow treats as "use the default ISO-8601 parser", and date32 inference is not
     # controlled by it at all. Both columns come back as date32/timestamp (polars: str).
     out = fr.read_csv(io.BytesIO(b"d,t\n2020-01-02,2020-01-02 03:04:05\n"), try_parse_dates=False)
@@ -106,7 +106,7 @@ def test_csv_try_parse_dates_false_keeps_strings() -> None:
 
 
 def test_csv_write_string_view(tmp_path: Path) -> None:
-    # bug: frame's own StringView columns cannot be written to CSV: pyarrow's writer raises a
+    # regression: frame's own StringView columns could not be written to CSV: pyarrow's writer raises a
     # bare ArrowInvalid ("Unsupported Type:string_view"); dictionaries are decoded first but
     # views are not cast to string
     path = tmp_path / "v.csv"

@@ -118,7 +118,7 @@ def test_box_lines_have_equal_width_ascii() -> None:
 
 
 def test_box_lines_have_equal_width_with_wide_characters() -> None:
-    # bug: column widths use len() instead of the display width, so CJK text and emoji (two
+    # regression: column widths used len() instead of the display width, so CJK text and emoji (two
     # terminal cells each) push the right border out of line
     out = repr(fr.DataFrame({"日本": ["日本語テキスト", "😀"], "e": ["e\u0301", "x"]}))
     widths = {display_width(line) for line in box_lines(out)}
