@@ -144,6 +144,13 @@ def to_table(data: Any, schema: Any = None) -> pa.Table:
     from frame.dataframe import DataFrame
     from frame.series import Series
 
+    if isinstance(schema, list | tuple) and schema and all(isinstance(s, str) for s in schema):
+        # polars style: schema=["a", "b"] only names the columns
+        check_names(list(schema))
+        table = to_table(data)
+        if table.num_columns != len(schema):
+            raise ShapeError(f"{len(schema)} names in schema for {table.num_columns} columns")
+        return table.rename_columns(list(schema))
     types = normalize_schema(schema)
     if data is None:
         table = pa.table({name: pa.array([], type=t) for name, t in (types or {}).items()})

@@ -50,7 +50,8 @@ cdef enum:
     MAX_BLOCKS = 64
     # Mixed words with at most this many selected rows use the ctz loop, denser ones the
     # branchless compaction.
-    SPARSE_BITS = 32
+    SPARSE_BITS = 16
+    STRING_DENSE_BITS = 64
 
 
 cdef extern from *:
@@ -301,7 +302,7 @@ cdef void _compact_varbin(const offset_t* o, const uint8_t* chars, int64_t chars
             continue
         hi = 64 - clz64(m)
         span = <int64_t>ow[hi] - <int64_t>ow[0]
-        if (popcount64(m) > SPARSE_BITS and c + span + 32 <= c_end
+        if (popcount64(m) > STRING_DENSE_BITS and c + span + 32 <= c_end
                 and <int64_t>ow[hi] + 32 <= chars_size):
             for k in range(hi):
                 start = ow[k]

@@ -11,8 +11,7 @@ fixed-size binary, VARBIN32, VARBIN64, VIEW) and dictionary arrays, which are ta
   NaN -> one NaN) go through an open-addressing table (linear probing, load <= 1/2) positioned by
   murmur3's ``fmix64``; keys are compared exactly;
 * byte keys (strings, binary, views, decimal128/256, fixed-size binary) are hashed with XXH64;
-  slots keep (hash, code) and equal hashes are confirmed with ``memcmp`` against the first row of
-  that code;
+  slots keep (hash, code, pointer, length) and equal hashes are confirmed with ``memcmp``;
 * dictionaries: the dictionary is factorized first (equal values -> one code, a null entry is a
   null), then the rows are re-factorized through the direct path, so codes follow the first
   appearance of each *value* in the rows.
@@ -392,15 +391,35 @@ cdef int64_t _fact_u64_hash(const int_t* vals, const uint8_t* valid, int64_t off
     return nu
 
 
+cdef struct StrSlot:
+    uint64_t hash
+    int64_t code            # -1 = empty
+    const uint8_t* ptr      # bytes of the unique value (in the input's buffers)
+    int64_t length
+
+
+cdef StrSlot* _str_slots(int64_t cap) noexcept nogil:
+    cdef StrSlot* sl = <StrSlot*>malloc(<size_t>cap * sizeof(StrSlot))
+    cdef int64_t i
+    if sl != NULL:
+        for i in range(cap):
+            sl[i].code = -1
+    return sl
+
+
 cdef int64_t _fact_bytes(const BytesSrc* src, const uint8_t* valid, int64_t off, int64_t n,
                          int64_t* codes, int64_t* first, int64_t* null_code) noexcept nogil:
-    cdef U64Map m
-    cdef int64_t i, c, nu = 0, nc = -1, ln, ln2
-    cdef uint64_t h, pos
+    """Byte keys: slots keep (hash, code, pointer, length), so a probe touches the slot and, on
+    a hash match, the candidate's bytes only."""
+    cdef StrSlot* sl
+    cdef StrSlot* grown
+    cdef int64_t i, k, c, nu = 0, nc = -1, ln, count = 0, cap = 1024
+    cdef uint64_t h, pos, mask
     cdef const uint8_t* p
-    cdef const uint8_t* q
-    if _map_init(&m, 1024) != 0:
+    sl = _str_slots(cap)
+    if sl == NULL:
         return -1
+    mask = <uint64_t>(cap - 1)
     for i in range(n):
         if valid != NULL and not get_bit(valid, off + i):
             if nc < 0:
@@ -411,28 +430,40 @@ cdef int64_t _fact_bytes(const BytesSrc* src, const uint8_t* valid, int64_t off,
             continue
         p = bytes_at(src, i, &ln)
         h = xxh64(p, ln, 0)
-        pos = fmix64(h) & m.mask
+        pos = h & mask
         while True:
-            c = m.slots[pos].code
+            c = sl[pos].code
             if c < 0:
                 c = nu
-                m.slots[pos].key = h
-                m.slots[pos].code = c
+                sl[pos].hash = h
+                sl[pos].code = c
+                sl[pos].ptr = p
+                sl[pos].length = ln
                 first[nu] = i
                 nu += 1
-                m.count += 1
-                if m.count * 2 > <int64_t>m.mask:
-                    if _map_grow(&m) != 0:
-                        free(m.slots)
+                count += 1
+                if count * 2 > cap:
+                    grown = _str_slots(cap * 2)
+                    if grown == NULL:
+                        free(sl)
                         return -1
+                    mask = <uint64_t>(cap * 2 - 1)
+                    for k in range(cap):
+                        if sl[k].code >= 0:
+                            pos = sl[k].hash & mask
+                            while grown[pos].code >= 0:
+                                pos = (pos + 1) & mask
+                            grown[pos] = sl[k]
+                    free(sl)
+                    sl = grown
+                    cap *= 2
                 break
-            if m.slots[pos].key == h:
-                q = bytes_at(src, first[c], &ln2)
-                if ln2 == ln and (ln == 0 or memcmp(p, q, <size_t>ln) == 0):
-                    break
-            pos = (pos + 1) & m.mask
+            if sl[pos].hash == h and sl[pos].length == ln and (
+                    ln == 0 or memcmp(p, sl[pos].ptr, <size_t>ln) == 0):
+                break
+            pos = (pos + 1) & mask
         codes[i] = c
-    free(m.slots)
+    free(sl)
     null_code[0] = nc
     return nu
 
