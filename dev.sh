@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One entry point for everything: creates .venv, installs pinned dependencies, builds the Cython
-# kernels, then runs the requested job.  Usage: bash dev.sh demo | test | bench | build
+# kernels, then runs the requested job.  Usage: bash dev.sh demo | test | test-debug | bench | build
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -26,6 +26,13 @@ case "$job" in
     test)
         .venv/bin/ruff check .
         FRAME_HYPOTHESIS_PROFILE="${FRAME_HYPOTHESIS_PROFILE:-ci}" "$VPY" -m pytest -q "$@"
+        ;;
+    test-debug)
+        # kernels rebuilt with bounds/wraparound checks, kernel tests run against them, then
+        # the optimised build is restored
+        FRAME_CYTHON_DEBUG=1 "$VPY" setup.py -q build_ext --inplace --force
+        FRAME_HYPOTHESIS_PROFILE="${FRAME_HYPOTHESIS_PROFILE:-ci}" "$VPY" -m pytest -q -p no:cacheprovider tests/core "$@"
+        "$VPY" setup.py -q build_ext --inplace --force
         ;;
     bench) "$VPY" asv_benchmarks/compare_peers.py "$@" ;;
     *) echo "unknown job '$job' (use demo, test, bench or build)" >&2; exit 2 ;;

@@ -74,6 +74,14 @@ MACROS = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
 if DEBUG:
     MACROS.append(("CYTHON_TRACE_NOGIL", "1"))
 
+# Re-cythonize everything when the directive set changes (debug <-> release): Cython itself
+# only looks at file timestamps.
+_STAMP = HERE / "build" / "frame-directives.txt"
+_SIGNATURE = repr((sorted(DIRECTIVES.items()), COMPILE_ARGS, MACROS))
+FORCE = not _STAMP.exists() or _STAMP.read_text() != _SIGNATURE
+_STAMP.parent.mkdir(exist_ok=True)
+_STAMP.write_text(_SIGNATURE)
+
 extensions = [
     Extension(
         f"frame._core.{pyx.stem}",
@@ -91,6 +99,7 @@ setup(
         extensions,
         compiler_directives=DIRECTIVES,
         annotate=ANNOTATE,
+        force=FORCE,
         nthreads=os.cpu_count() or 1,
     ),
 )
