@@ -318,7 +318,7 @@ def _eval_round(expr: Expr, table: pa.Table) -> Value:
     _require_numeric(value, "round", expr)
     if pat.is_integer(value.type):
         return value
-    return pc.round(value, ndigits=expr.params["decimals"], round_mode="half_away_from_zero")
+    return pc.round(value, ndigits=expr.params["decimals"], round_mode="half_to_even")
 
 
 def _eval_floor_ceil(fn: Callable[..., Value], what: str):

@@ -470,7 +470,14 @@ class Expr:
         return self._unary("exp")
 
     def round(self, decimals: int = 0) -> Expr:
-        """Round half away from zero to ``decimals`` places (floats only; ints unchanged)."""
+        """Round to ``decimals`` places, ties to even as Python and NumPy do (ints unchanged).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"a": [0.5, 1.5, 2.675, -1.25]}).select(fr.col("a").round(1))["a"].to_list()
+        [0.5, 1.5, 2.7, -1.2]
+        """
         return self._unary("round", decimals=int(decimals))
 
     def floor(self) -> Expr:

@@ -417,3 +417,12 @@ def test_series_methods_agree_with_expressions(arr: pa.Array) -> None:
     assert s.count() == len(arr) - arr.null_count
     assert s.len() == len(arr)
     np.testing.assert_array_equal(s.is_null().to_numpy(), np.array(arr.is_null().to_pylist()))
+
+
+def test_round_floats_ties_to_even_and_keeps_ints() -> None:
+    # regression: round() passed an invalid pyarrow round_mode and failed on every float column
+    d = fr.DataFrame({"f": [0.5, 1.5, 2.5, -0.5, None], "i": [1, 2, 3, 4, 5]})
+    out = d.select(fr.col("f").round(), fr.col("i").round(2))
+    assert out["f"].to_list() == [0.0, 2.0, 2.0, -0.0, None]
+    assert out["i"].to_list() == [1, 2, 3, 4, 5]
+    assert fr.DataFrame({"f": [1.25, 1.35]}).select(fr.col("f").round(1))["f"].to_list() == [1.2, 1.4]
