@@ -48,8 +48,8 @@ from cython.parallel cimport prange
 from libc.stdint cimport (
     int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t, uintptr_t,
 )
-from libc.stdlib cimport free, malloc
-from libc.string cimport memcmp
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcmp, memcpy
 
 from frame._core.arrow_view cimport (
     LAYOUT_BOOL, LAYOUT_FIXED, LAYOUT_NULL, LAYOUT_VARBIN32, LAYOUT_VARBIN64, LAYOUT_VIEW,
@@ -394,7 +394,7 @@ cdef int64_t _fact_u64_hash(const int_t* vals, const uint8_t* valid, int64_t off
 cdef struct StrSlot:
     uint64_t hash
     int64_t code            # -1 = empty
-    const uint8_t* ptr      # bytes of the unique value (in the input's buffers)
+    int64_t at              # offset of the unique value's bytes in the arena
     int64_t length
 
 
@@ -409,15 +409,22 @@ cdef StrSlot* _str_slots(int64_t cap) noexcept nogil:
 
 cdef int64_t _fact_bytes(const BytesSrc* src, const uint8_t* valid, int64_t off, int64_t n,
                          int64_t* codes, int64_t* first, int64_t* null_code) noexcept nogil:
-    """Byte keys: slots keep (hash, code, pointer, length), so a probe touches the slot and, on
-    a hash match, the candidate's bytes only."""
+    """Byte keys: slots keep (hash, code, arena offset, length); the bytes of each unique value
+    are copied into a compact arena, so confirming a hash match reads cache-resident memory
+    instead of the (possibly huge) input buffer."""
     cdef StrSlot* sl
     cdef StrSlot* grown
     cdef int64_t i, k, c, nu = 0, nc = -1, ln, count = 0, cap = 1024
+    cdef int64_t used = 0, arena_cap = 1 << 16
     cdef uint64_t h, pos, mask
     cdef const uint8_t* p
+    cdef uint8_t* arena
+    cdef uint8_t* arena2
     sl = _str_slots(cap)
-    if sl == NULL:
+    arena = <uint8_t*>malloc(<size_t>arena_cap)
+    if sl == NULL or arena == NULL:
+        free(sl)
+        free(arena)
         return -1
     mask = <uint64_t>(cap - 1)
     for i in range(n):
@@ -435,10 +442,22 @@ cdef int64_t _fact_bytes(const BytesSrc* src, const uint8_t* valid, int64_t off,
             c = sl[pos].code
             if c < 0:
                 c = nu
+                if used + ln > arena_cap:
+                    while used + ln > arena_cap:
+                        arena_cap *= 2
+                    arena2 = <uint8_t*>realloc(arena, <size_t>arena_cap)
+                    if arena2 == NULL:
+                        free(sl)
+                        free(arena)
+                        return -1
+                    arena = arena2
+                if ln > 0:
+                    memcpy(arena + used, p, <size_t>ln)
                 sl[pos].hash = h
                 sl[pos].code = c
-                sl[pos].ptr = p
+                sl[pos].at = used
                 sl[pos].length = ln
+                used += ln
                 first[nu] = i
                 nu += 1
                 count += 1
@@ -446,6 +465,7 @@ cdef int64_t _fact_bytes(const BytesSrc* src, const uint8_t* valid, int64_t off,
                     grown = _str_slots(cap * 2)
                     if grown == NULL:
                         free(sl)
+                        free(arena)
                         return -1
                     mask = <uint64_t>(cap * 2 - 1)
                     for k in range(cap):
@@ -459,11 +479,12 @@ cdef int64_t _fact_bytes(const BytesSrc* src, const uint8_t* valid, int64_t off,
                     cap *= 2
                 break
             if sl[pos].hash == h and sl[pos].length == ln and (
-                    ln == 0 or memcmp(p, sl[pos].ptr, <size_t>ln) == 0):
+                    ln == 0 or memcmp(p, arena + sl[pos].at, <size_t>ln) == 0):
                 break
             pos = (pos + 1) & mask
         codes[i] = c
     free(sl)
+    free(arena)
     null_code[0] = nc
     return nu
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import struct
-from decimal import Decimal
+from decimal import Context, Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -136,7 +136,7 @@ def canonical_bytes(t: pa.DataType, v) -> bytes:
             return struct.pack("<Q", 0x7FF8000000000000)
         return struct.pack("<d", f + 0.0)
     if pa.types.is_decimal(t):
-        unscaled = int(v.scaleb(t.scale))
+        unscaled = int(v.scaleb(t.scale, Context(prec=200)))
         return unscaled.to_bytes(32 if t.bit_width == 256 else 16, "little", signed=True)
     if isinstance(v, str):
         return v.encode("utf-8")
