@@ -11,7 +11,9 @@ string (int32 offsets, ~9 bytes per value). Reports the median of K runs (ms) fo
 * pyarrow ``Table.filter(pc.greater(...))`` and ``Table.filter(mask)``.
 
 Runs are interleaved (one run of every scenario per round) so load from other processes on a
-shared machine hits all engines alike. ``--retain-memory`` re-executes with glibc tunables that
+shared machine hits all engines alike; ``--separate`` runs each scenario's repeats back to back
+(polars' expression filter is markedly slower when interleaved with the other engines: ~90 ms
+median instead of ~30 ms here). ``--retain-memory`` re-executes with glibc tunables that
 keep freed memory in the heap (what polars' and pyarrow's allocators do): frame's outputs come
 from ``posix_memalign``, which ``mmap``s every buffer above 32 MiB afresh, so each call pays the
 first-touch page faults. ``--passive-omp`` sets ``OMP_WAIT_POLICY=passive`` (idle OpenMP threads
@@ -46,6 +48,11 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=0, help="frame kernel threads (0: default)")
     ap.add_argument("--retain-memory", action="store_true")
     ap.add_argument("--passive-omp", action="store_true")
+    ap.add_argument(
+        "--separate",
+        action="store_true",
+        help="run each scenario's repeats back to back instead of interleaving the scenarios",
+    )
     args = ap.parse_args()
     env = dict(os.environ)
     if args.retain_memory:
@@ -99,14 +106,19 @@ def main() -> None:
     times: dict[str, list[float]] = {name: [] for name, _ in rows}
     for _name, fn in rows:  # warm-up: thread pools, allocator caches
         fn()
-    for _ in range(args.repeat):
-        for name, fn in rows:
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
+    if args.separate:
+        schedule = [(name, fn) for name, fn in rows for _ in range(args.repeat)]
+    else:
+        schedule = [(name, fn) for _ in range(args.repeat) for name, fn in rows]
+    for name, fn in schedule:
+        t0 = time.perf_counter()
+        fn()
+        times[name].append(time.perf_counter() - t0)
     for name, _ in rows:
         ts = times[name]
-        print(f"{name:42s} median {statistics.median(ts) * 1e3:7.1f} ms   min {min(ts) * 1e3:7.1f} ms")
+        print(
+            f"{name:42s} median {statistics.median(ts) * 1e3:7.1f} ms   min {min(ts) * 1e3:7.1f} ms"
+        )
     print(f"loadavg after: {os.getloadavg()[0]:.1f}")
 
 

@@ -413,6 +413,9 @@ def take_array(arr, indices, *, bint check_bounds=True):
         return pa.nulls(m, type=arr.type)
     if p.n == 0 and m > 0:
         # Only -1 can be valid here (or garbage without bounds checks): never read the source.
+        if view.dictionary is not None:
+            return pa.DictionaryArray.from_buffers(arr.type, m, pa.nulls(m, view.type).buffers(),
+                                                   view.dictionary, null_count=m)
         return pa.nulls(m, type=arr.type)
 
     if view.validity != NULL or n_neg != 0:

@@ -305,6 +305,13 @@ def test_take_minus_one_is_null(name):
     assert result.null_count == (5 if name == "null" else 2)
 
 
+def test_take_all_null_from_empty_dictionary_keeps_dictionary():
+    arr = pa.array(["a", "b"]).dictionary_encode().slice(2)
+    result = take_array(arr, np.array([-1, -1]))
+    assert_same(result, oracle_take(arr, [-1, -1]), arr.type)
+    assert result.dictionary.equals(arr.dictionary)
+
+
 def test_take_float_bits_preserved():
     bits = np.array([0x8000000000000000, 0x7FF8000000000001, 0x3FF0000000000000], dtype=np.uint64)
     result = take_array(pa.array(bits.view(np.float64)), np.array([2, 1, 0, 0]))
