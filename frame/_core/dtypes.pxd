@@ -36,6 +36,25 @@ ctypedef fused numeric_t:
     double
 
 
+# Integers of every physical width (signed and unsigned): sort and hash keys.
+ctypedef fused int_t:
+    int8_t
+    int16_t
+    int32_t
+    int64_t
+    uint8_t
+    uint16_t
+    uint32_t
+    uint64_t
+
+
+# Raw IEEE-754 storage of float16 / float32 / float64 (keys are handled through their bits).
+ctypedef fused fbits_t:
+    uint16_t
+    uint32_t
+    uint64_t
+
+
 ctypedef fused width_t:
     uint8_t
     uint16_t

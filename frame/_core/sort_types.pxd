@@ -9,22 +9,7 @@ from frame._core.arrow_view cimport (
     LAYOUT_FIXED, LAYOUT_VARBIN32, LAYOUT_VARBIN64, LAYOUT_VIEW, ArrayView,
 )
 
-# Integers of every physical width (signed and unsigned).
-ctypedef fused int_t:
-    int8_t
-    int16_t
-    int32_t
-    int64_t
-    uint8_t
-    uint16_t
-    uint32_t
-    uint64_t
-
-# Raw IEEE-754 storage of float16 / float32 / float64 (floats are handled through their bits).
-ctypedef fused fbits_t:
-    uint16_t
-    uint32_t
-    uint64_t
+from frame._core.dtypes cimport fbits_t, int_t
 
 
 cdef extern from *:
