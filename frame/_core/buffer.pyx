@@ -8,7 +8,7 @@ Large blocks are recycled: glibc serves every allocation above ~128 KiB with a f
 returns it on free, so a kernel writing an 80 MB output pays one page fault per 4 KiB page on
 every call — measured at 2-3x the cost of the filter kernel itself at 1e7 rows. Freed blocks of
 at least 1 MiB are kept in a small cache (at most ``_CACHE_SLOTS`` blocks and
-``FRAME_BUFFER_CACHE_MB`` MiB, default 512) and handed out again for a request of at least half
+``FRAME_BUFFER_CACHE_MB`` MiB, default 256) and handed out again for a request of at least half
 their size. ``clear_buffer_cache()`` returns them to the system.
 """
 import os
@@ -23,7 +23,7 @@ cdef int64_t _live = 0
 
 DEF _CACHE_SLOTS = 16
 cdef int64_t _CACHE_MIN = 1 << 20
-cdef int64_t _cache_limit = <int64_t>int(os.environ.get("FRAME_BUFFER_CACHE_MB", "512")) << 20
+cdef int64_t _cache_limit = <int64_t>int(os.environ.get("FRAME_BUFFER_CACHE_MB", "256")) << 20
 cdef void* _cache_ptr[_CACHE_SLOTS]
 cdef int64_t _cache_cap[_CACHE_SLOTS]
 cdef int _cache_n = 0
