@@ -20,6 +20,7 @@ from frame.testing.asserts import (
     assert_series_equal,
     assert_series_not_equal,
 )
+from frame.testing.chunks import rechunk
 
 if TYPE_CHECKING:
     from frame.testing.strategies import (
@@ -41,6 +42,7 @@ __all__ = [
     "chunked_arrays",
     "column",
     "key_columns",
+    "rechunk",
     "tables",
 ]
 

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import frame as fr
-from frame.testing import assert_frame_equal, assert_series_equal
+from frame.testing import assert_frame_equal, assert_series_equal, rechunk
 from frame.testing import strategies as fst
 
 # --------------------------------------------------------------------------------- helpers
@@ -64,18 +64,6 @@ def true_rows(mask: pa.Array | pa.ChunkedArray) -> list[int]:
     return [i for i, v in enumerate(mask.to_pylist()) if v is True]
 
 
-def rechunk(table: pa.Table, sizes: list[int]) -> pa.Table:
-    """Same data cut into chunks of the given sizes (the last chunk takes the rest)."""
-    cols = []
-    for col in table.columns:
-        arr = col.combine_chunks()
-        pieces, start = [], 0
-        for size in sizes:
-            pieces.append(arr.slice(start, size))
-            start += size
-        pieces.append(arr.slice(start))
-        cols.append(pa.chunked_array(pieces, type=arr.type))
-    return pa.Table.from_arrays(cols, schema=table.schema)
 
 
 # ------------------------------------------------------------------ hand-written examples

@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import frame as fr
-from frame.testing import assert_frame_equal
+from frame.testing import assert_frame_equal, rechunk
 from frame.testing import strategies as fst
 
 # --------------------------------------------------------------------------------- helpers
@@ -69,17 +69,6 @@ def with_row_index(table: pa.Table) -> pa.Table:
     return table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64)))
 
 
-def rechunk(table: pa.Table, sizes: list[int]) -> pa.Table:
-    cols = []
-    for col in table.columns:
-        arr = col.combine_chunks()
-        pieces, start = [], 0
-        for size in sizes:
-            pieces.append(arr.slice(start, size))
-            start += size
-        pieces.append(arr.slice(start))
-        cols.append(pa.chunked_array(pieces, type=arr.type))
-    return pa.Table.from_arrays(cols, schema=table.schema)
 
 
 def sort_rows(df: fr.DataFrame) -> list[int]:

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import frame as fr
-from frame.testing import assert_frame_equal, assert_series_equal
+from frame.testing import assert_frame_equal, assert_series_equal, rechunk
 from frame.testing import strategies as fst
 
 ROW = "__row"
@@ -65,17 +65,6 @@ def reference_rows(table: pa.Table, subset: list[str], keep: str) -> list[int]:
     return [i for i, k in enumerate(keys) if counts[k] == 1]
 
 
-def rechunk(table: pa.Table, sizes: list[int]) -> pa.Table:
-    cols = []
-    for col in table.columns:
-        arr = col.combine_chunks()
-        pieces, start = [], 0
-        for size in sizes:
-            pieces.append(arr.slice(start, size))
-            start += size
-        pieces.append(arr.slice(start))
-        cols.append(pa.chunked_array(pieces, type=arr.type))
-    return pa.Table.from_arrays(cols, schema=table.schema)
 
 
 # ------------------------------------------------------------------ hand-written examples
