@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from frame._core import hashing
-from tests.core.test_sort_kernel import ALL_TYPES, key_arrays, with_garbage_under_nulls
+from tests.core._key_cases import ALL_TYPES, key_arrays, with_garbage_under_nulls
 
 # ------------------------------------------------------------------------------------------------
 # references
