@@ -214,11 +214,15 @@ class DataFrame:
         )
 
     def _take(self, idx: np.ndarray) -> DataFrame:
+        """Rows at positions ``idx`` (negative positions count from the end, as in Python)."""
         n = self.height
-        idx = np.where(idx < 0, idx + n, idx)
-        if idx.size and (idx.min() < 0 or idx.max() >= n):
-            bad = idx[(idx < 0) | (idx >= n)][0]
-            raise IndexError(f"row position {bad} is out of bounds for height {n}")
+        if idx.size:
+            lo, hi = int(idx.min()), int(idx.max())
+            if lo < -n or hi >= n:
+                bad = idx[(idx < -n) | (idx >= n)][0]
+                raise IndexError(f"row position {bad} is out of bounds for height {n}")
+            if lo < 0:  # only then pay for a rewritten copy of the indices
+                idx = np.where(idx < 0, idx + n, idx)
         return DataFrame._from_table(_ops.take_table(self._table, idx, check_bounds=False))
 
     def _slice_rows(self, key: slice) -> DataFrame:

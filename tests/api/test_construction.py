@@ -308,3 +308,13 @@ def test_dicts_round_trip(table: pa.Table) -> None:
     if table.num_rows:
         from_rows = fr.from_dicts(df.to_dicts(), schema=table.schema)
         assert_frame_equal(from_rows, table, check_exact=True)
+
+
+def test_row_positions_negative_and_out_of_bounds() -> None:
+    # regression: the error for a too-negative position named the shifted value, not the input
+    d = fr.DataFrame({"a": [0, 1, 2, 3]})
+    assert d[[3, -1, -4]]["a"].to_list() == [3, 3, 0]
+    with pytest.raises(IndexError, match="row position -5 is out of bounds for height 4"):
+        d[[-5]]
+    with pytest.raises(IndexError, match="row position 4 is out of bounds"):
+        d[[0, 4]]
