@@ -137,6 +137,9 @@ cdef inline object bytes_source(ArrayView v, BytesSrc* s):
         bufs = <const uint8_t**><char*>keep
         for k in range(len(v.extra_buffers)):
             b = v.extra_buffers[k]
-            bufs[k] = NULL if b is None else <const uint8_t*><uintptr_t>b.address
+            if b is None:  # (an if statement, not a conditional expression: keeps the const)
+                bufs[k] = NULL
+            else:
+                bufs[k] = <const uint8_t*><uintptr_t>b.address
         s.bufs = bufs
     return keep
