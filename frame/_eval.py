@@ -423,10 +423,13 @@ def _eval_fill_null_strategy(expr: Expr, table: pa.Table) -> Value:
     if isinstance(value, pa.Scalar):
         return value
     strategy = expr.params["strategy"]
-    if strategy == "forward":
-        return pc.fill_null_forward(value) if value.num_chunks else value
-    if strategy == "backward":
-        return pc.fill_null_backward(value) if value.num_chunks else value
+    if strategy in ("forward", "backward"):
+        if not value.num_chunks:
+            return value
+        fill = pc.fill_null_forward if strategy == "forward" else pc.fill_null_backward
+        if pat.is_dictionary(value.type):  # no dictionary kernel: fill the values, re-encode
+            return _reencode(fill(_decode(value)))
+        return fill(value)
     if strategy in ("min", "max"):
         fill = (pc.min if strategy == "min" else pc.max)(value)
     elif strategy == "mean":

@@ -426,3 +426,17 @@ def test_round_floats_ties_to_even_and_keeps_ints() -> None:
     assert out["f"].to_list() == [0.0, 2.0, 2.0, -0.0, None]
     assert out["i"].to_list() == [1, 2, 3, 4, 5]
     assert fr.DataFrame({"f": [1.25, 1.35]}).select(fr.col("f").round(1))["f"].to_list() == [1.2, 1.4]
+
+
+def test_fill_null_strategies_on_categoricals_across_chunks() -> None:
+    # regression: forward/backward fill raised SchemaError on dictionary columns (no pyarrow
+    # kernel); fills must also carry across chunk boundaries
+    c = pa.chunked_array(
+        [pa.array(["a", None]).dictionary_encode(), pa.array([None, "b", None]).dictionary_encode()]
+    )
+    d = fr.DataFrame({"c": c, "i": pa.chunked_array([[1, None], [None, 3, None]])})
+    fwd = d.select(fr.col("c").fill_null(strategy="forward"), fr.col("i").fill_null(strategy="forward"))
+    assert fwd.rows() == [("a", 1), ("a", 1), ("a", 1), ("b", 3), ("b", 3)]
+    assert pa.types.is_dictionary(fwd.dtypes[0])
+    bwd = d.select(fr.col("c").fill_null(strategy="backward"))
+    assert bwd["c"].to_list() == ["a", "b", "b", "b", None]
