@@ -15,7 +15,7 @@ import pyarrow.types as pat
 from frame import _eval, _ops
 from frame._construct import check_names, to_table
 from frame._repr import render_html, render_table
-from frame.dtypes import is_numeric, to_arrow_type, type_name
+from frame.dtypes import is_numeric, is_string_like, to_arrow_type, type_name
 from frame.exceptions import (
     ColumnNotFoundError,
     InvalidOperationError,
@@ -690,7 +690,7 @@ class DataFrame:
                 values += [s.mean(), s.std()]
             else:
                 values += [None, None]
-            orderable = numeric or pat.is_temporal(dtype) or pat.is_string(dtype) or pat.is_large_string(dtype)
+            orderable = numeric or pat.is_temporal(dtype) or is_string_like(dtype)
             values.append(s.min() if orderable else None)
             for p in percentiles:
                 values.append(s.quantile(p, "nearest") if numeric and not pat.is_boolean(dtype) else None)
