@@ -44,6 +44,7 @@ from frame._core.arrow_view cimport (
 from frame._core.bitmap cimport clz64, ctz64, load_bits, popcount64
 from frame._core.buffer cimport OwnedBuffer, allocate
 from frame._core.dtypes cimport bytes16_t, bytes32_t, offset_t, width_t
+from frame._core.memops cimport copy_bytes, exclusive_prefix
 from frame._core.parallel cimport n_threads_for
 
 
@@ -240,17 +241,6 @@ cdef void _compact_generic(const uint8_t* src, uint8_t* dst, int64_t width, cons
                 m &= m - 1
 
 
-cdef inline void _copy_bytes(uint8_t* dst, const uint8_t* src, int64_t n,
-                             int64_t dst_room, int64_t src_room) noexcept nogil:
-    """Copy ``n`` bytes; short copies over-copy a fixed 16/32 bytes when both sides have room
-    (the caller's next copy overwrites the excess; ``dst_room`` ends at the caller's region)."""
-    if n <= 16 and dst_room >= 16 and src_room >= 16:
-        memcpy(dst, src, 16)
-    elif n <= 32 and dst_room >= 32 and src_room >= 32:
-        memcpy(dst, src, 32)
-    elif n > 0:
-        memcpy(dst, src, <size_t>n)
-
 
 cdef inline int64_t _selected_bytes(const offset_t* o, uint64_t m) noexcept nogil:
     """Total length of the strings of one word (``o`` = offsets of its first row) selected by m.
@@ -327,7 +317,7 @@ cdef void _compact_varbin(const offset_t* o, const uint8_t* chars, int64_t chars
                 start = ow[k]
                 length = <int64_t>ow[k + 1] - start
                 oo[j] = <offset_t>c
-                _copy_bytes(out + c, chars + start, length, c_end - c, chars_size - start)
+                copy_bytes(out + c, chars + start, length, c_end - c, chars_size - start)
                 c += length
                 j += 1
                 m &= m - 1
@@ -494,16 +484,6 @@ cdef void _run_indices(Plan* p, int t, int64_t* out) noexcept nogil:
             _indices_block(p, b, out)
 
 
-cdef inline void _prefix(int64_t* a, int64_t nb) noexcept nogil:
-    """Counts a[0..nb) to exclusive prefix sums; a[nb] = total."""
-    cdef int64_t b, c
-    cdef int64_t total = 0
-    for b in range(nb):
-        c = a[b]
-        a[b] = total
-        total += c
-    a[nb] = total
-
 
 cdef inline void _or_heads(uint8_t* dst, const uint8_t* head, const int64_t* pos,
                            int64_t nb) noexcept nogil:
@@ -617,8 +597,8 @@ def filter_array(arr, mask):
     p.sel = <uint64_t*>sel_buf.data
     with nogil:
         _run_count(&p, t)
-        _prefix(p.rows, p.n_blocks)
-        _prefix(p.nbytes, p.n_blocks)
+        exclusive_prefix(p.rows, p.n_blocks)
+        exclusive_prefix(p.nbytes, p.n_blocks)
     total = p.rows[p.n_blocks]
     nbytes = p.nbytes[p.n_blocks]
     nulls = 0
@@ -684,7 +664,7 @@ def mask_to_indices(mask):
     p.sel = <uint64_t*>sel_buf.data
     with nogil:
         _run_count(&p, t)
-        _prefix(p.rows, p.n_blocks)
+        exclusive_prefix(p.rows, p.n_blocks)
     total = p.rows[p.n_blocks]
     if total == 0:
         return np.zeros(0, dtype=np.int64)

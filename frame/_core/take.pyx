@@ -32,6 +32,7 @@ from frame._core.arrow_view cimport (
 from frame._core.bitmap cimport get_bit, popcount64
 from frame._core.buffer cimport OwnedBuffer, allocate
 from frame._core.dtypes cimport bytes16_t, bytes32_t, offset_t, width_t
+from frame._core.memops cimport copy_bytes, exclusive_prefix
 from frame._core.parallel cimport n_threads_for
 
 
@@ -193,17 +194,6 @@ cdef int64_t _gather_bits(const uint8_t* bits, int64_t off, const int64_t* idx, 
     return zeros
 
 
-cdef inline void _copy_bytes(uint8_t* dst, const uint8_t* src, int64_t n,
-                             int64_t dst_room, int64_t src_room) noexcept nogil:
-    """Copy ``n`` bytes; short copies over-copy a fixed 16/32 bytes when both sides have room
-    (the caller's next copy overwrites the excess; ``dst_room`` ends at the caller's region)."""
-    if n <= 16 and dst_room >= 16 and src_room >= 16:
-        memcpy(dst, src, 16)
-    elif n <= 32 and dst_room >= 32 and src_room >= 32:
-        memcpy(dst, src, 32)
-    elif n > 0:
-        memcpy(dst, src, <size_t>n)
-
 
 cdef void _gather_varbin(const offset_t* o, const uint8_t* chars, int64_t chars_size,
                          const int64_t* idx, int64_t i0, int64_t i1, offset_t* oo, uint8_t* out,
@@ -226,7 +216,7 @@ cdef void _gather_varbin(const offset_t* o, const uint8_t* chars, int64_t chars_
             continue
         start = o[k]
         length = <int64_t>o[k + 1] - start
-        _copy_bytes(out + c, chars + start, length, c_end - c, chars_size - start)
+        copy_bytes(out + c, chars + start, length, c_end - c, chars_size - start)
         c += length
 
 
@@ -286,16 +276,6 @@ cdef void _run(TakePlan* p, int t, int which) noexcept nogil:
             else:
                 _take_block(p, b)
 
-
-cdef inline void _prefix(int64_t* a, int64_t nb) noexcept nogil:
-    """Counts a[0..nb) to exclusive prefix sums; a[nb] = total."""
-    cdef int64_t b, c
-    cdef int64_t total = 0
-    for b in range(nb):
-        c = a[b]
-        a[b] = total
-        total += c
-    a[nb] = total
 
 
 def _as_indices(indices):
@@ -428,7 +408,7 @@ def take_array(arr, indices, *, bint check_bounds=True):
     else:
         with nogil:
             _run(&p, t, 1)
-            _prefix(p.nbytes, p.n_blocks)
+            exclusive_prefix(p.nbytes, p.n_blocks)
         total_bytes = p.nbytes[p.n_blocks]
         if view.layout == LAYOUT_VARBIN32:
             if total_bytes > INT32_MAX:
