@@ -22,22 +22,13 @@ from hypothesis import strategies as st
 import frame as fr
 from frame.testing import assert_frame_equal, rechunk
 from frame.testing import strategies as fst
+from tests.operations._oracles import take_rows
 
 # --------------------------------------------------------------------------------- helpers
 
 ROW = "__row"
 
 
-def take_rows(table: pa.Table, indices: list[int]) -> pa.Table:
-    idx = pa.array(indices, pa.int64())
-    cols = []
-    for col in table.columns:
-        arr = col.combine_chunks()
-        if pa.types.is_string_view(arr.type):
-            cols.append(arr.cast(pa.large_string()).take(idx).cast(arr.type))
-        else:
-            cols.append(arr.take(idx))
-    return pa.Table.from_arrays(cols, schema=table.schema)
 
 
 def _value_key(v: Any) -> Any:

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import frame as fr
 from frame.testing import assert_frame_equal, assert_series_equal, rechunk
 from frame.testing import strategies as fst
+from tests.operations._oracles import take_rows
 
 ROW = "__row"
 
@@ -29,16 +30,6 @@ def _f64(bits: int) -> float:
     return struct.unpack("<d", struct.pack("<Q", bits))[0]
 
 
-def take_rows(table: pa.Table, indices: list[int]) -> pa.Table:
-    idx = pa.array(indices, pa.int64())
-    cols = []
-    for col in table.columns:
-        arr = col.combine_chunks()
-        if pa.types.is_string_view(arr.type):
-            cols.append(arr.cast(pa.large_string()).take(idx).cast(arr.type))
-        else:
-            cols.append(arr.take(idx))
-    return pa.Table.from_arrays(cols, schema=table.schema)
 
 
 def canon(v: Any) -> Any:
