@@ -44,7 +44,7 @@ from frame.exceptions import (
     ShapeError,
     UnsupportedTypeError,
 )
-from frame.expr import Expr, all, col, len, lit, when
+from frame.expr import Expr, all, col, corr, cov, len, lit, when
 from frame.functions import concat, from_arrow, from_dicts, from_numpy, from_pandas, from_polars
 from frame.io import read_csv, read_ipc, read_parquet, write_csv, write_ipc, write_parquet
 from frame.series import Series
@@ -54,7 +54,7 @@ __all__ = [
     "Date", "Datetime", "Decimal", "DuplicateError", "Duration", "Expr", "Float32", "Float64",
     "FrameError", "Int8", "Int16", "Int32", "Int64", "InvalidOperationError", "LargeString",
     "Null", "SchemaError", "Series", "ShapeError", "String", "StringView", "UInt8", "UInt16",
-    "UInt32", "UInt64", "UnsupportedTypeError", "__version__", "all", "col", "concat",
+    "UInt32", "UInt64", "UnsupportedTypeError", "__version__", "all", "col", "concat", "corr", "cov",
     "dtypes", "exceptions", "from_arrow", "from_dicts", "from_numpy", "from_pandas",
     "from_polars", "get_num_threads", "len", "lit", "read_csv", "read_ipc", "read_parquet",
     "set_num_threads", "show_versions", "when", "write_csv", "write_ipc", "write_parquet",

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.types as pat
@@ -853,6 +854,38 @@ def _arg_extreme(which: str):
     return fn
 
 
+def _eval_filter(expr: Expr, table: pa.Table) -> Value:
+    """``x.filter(p)`` on a whole column: the values where ``p`` is true."""
+    value, pred = (evaluate(a, table) for a in expr.args)
+    height = table.num_rows
+    x = broadcast(value, height, expr.output_name())
+    mask = _ops.as_mask(broadcast(pred, height, "predicate"), height)
+    return _ops.filter_column(x, pc.fill_null(mask, False))
+
+
+def _whole_column(expr: Expr, table: pa.Table) -> Value:
+    """Grouped aggregations with one group: top_k, bottom_k, implode, corr, cov."""
+    from frame import _aggregate
+
+    result = _aggregate.aggregate(expr, table, _aggregate.whole(table.num_rows))
+    if expr.op in ("top_k", "bottom_k"):
+        return pa.chunked_array([result.values], type=result.type.value_type)
+    return result[0]
+
+
+def _eval_over(expr: Expr, table: pa.Table) -> Value:
+    from frame import _aggregate
+
+    inner, *keys = expr.args
+    height = table.num_rows
+    key_columns = [broadcast(evaluate(k, table), height, k.output_name()) for k in keys]
+    if height == 0:
+        grouping = _aggregate.Grouping(np.empty(0, np.int64), 0, np.empty(0, np.int64))
+    else:
+        grouping = _aggregate.make_grouping(key_columns)
+    return _aggregate.window(inner, table, grouping)
+
+
 _EVALUATORS: dict[str, Callable[[Expr, pa.Table], Value]] = {
     "col": _eval_col,
     "lit": _eval_lit,
@@ -928,4 +961,11 @@ _EVALUATORS: dict[str, Callable[[Expr, pa.Table], Value]] = {
     "all": _agg_simple(_agg_bool("all"), "all"),
     "arg_min": _agg_simple(_arg_extreme("min"), "arg_min"),
     "arg_max": _agg_simple(_arg_extreme("max"), "arg_max"),
+    "top_k": _whole_column,
+    "bottom_k": _whole_column,
+    "implode": _whole_column,
+    "corr": _whole_column,
+    "cov": _whole_column,
+    "filter": _eval_filter,
+    "over": _eval_over,
 }

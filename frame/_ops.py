@@ -74,6 +74,22 @@ def _empty_width_table(height: int) -> pa.Table:
     return pa.table({"__h": pa.nulls(height)}).drop(["__h"])
 
 
+def filter_array(arr: pa.Array, mask: pa.Array) -> pa.Array:
+    """Rows of one array where ``mask`` (same length, no offset requirement) is true."""
+    return _filter.filter_array(arr, mask) if has_kernel_layout(arr.type) else arr.filter(mask)
+
+
+def rank_codes(arr: pa.Array) -> np.ndarray:
+    """Order-preserving uint64 codes of one array (ascending, nulls first)."""
+    codes, _bits = _sort.rank_codes(arr, False, False)
+    return np.asarray(codes)
+
+
+def single(column: pa.ChunkedArray) -> pa.Array:
+    """One contiguous array (chunks concatenated when there are several)."""
+    return _single(column)
+
+
 def _single(column: pa.ChunkedArray) -> pa.Array:
     """One contiguous array. Empty chunks are dropped first: producers may hand over
     zero-length slices whose offset points past a 0-byte buffer, which concatenation rejects."""

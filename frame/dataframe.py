@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import pandas
     import polars
 
+    from frame.groupby import GroupBy
     from frame.series import Series
 
 __all__ = ["DataFrame"]
@@ -528,6 +529,76 @@ class DataFrame:
         codes, n, _ = _ops.factorize(self._table.columns)
         counts = np.bincount(codes, minlength=n)
         return Series("is_duplicated", counts[codes] > 1)
+
+    def group_by(self, *keys: Any, maintain_order: bool = True, sort: bool = False) -> GroupBy:
+        """Group rows by key columns or expressions; aggregate with ``.agg(...)``.
+
+        Groups come out in order of first appearance (``sort=True``: ordered by the keys).
+        ``maintain_order`` is accepted for polars compatibility; frame's order is always
+        deterministic. Null keys form one group, every NaN is one key, -0.0 equals 0.0, and
+        categorical keys group by value.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"g": ["b", "a", "b"], "v": [1.0, 2.0, 4.0]})
+        >>> df.group_by("g").agg(fr.col("v").mean(), n=fr.len()).rows()
+        [('b', 2.5, 2), ('a', 2.0, 1)]
+        >>> df.group_by("g", sort=True).agg(fr.col("v").max()).rows()
+        [('a', 2.0), ('b', 4.0)]
+        """
+        from frame.groupby import GroupBy
+
+        return GroupBy(self, keys, maintain_order=maintain_order, sort=sort)
+
+    def explode(self, columns: str | Sequence[str]) -> DataFrame:
+        """One row per list element of ``columns`` (other columns repeated).
+
+        Lists of the exploded columns must have equal lengths row by row. An empty or null list
+        gives one row with a null.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"k": ["a", "b"], "v": [[1, 2], []]})
+        >>> df.explode("v").rows()
+        [('a', 1), ('a', 2), ('b', None)]
+        """
+        names = _as_list(columns)
+        if not names:
+            raise InvalidOperationError("explode needs at least one column")
+        lists = []
+        for name in names:
+            column = _ops.single(self._table.column(self._column_index(name)))
+            if not (pat.is_list(column.type) or pat.is_large_list(column.type)):
+                raise SchemaError(
+                    f"explode needs list columns, but {name!r} is {type_name(column.type)}"
+                )
+            lists.append(column)
+        lengths = np.asarray(pc.fill_null(pc.list_value_length(lists[0]), 0).to_numpy(), dtype=np.int64)
+        for name, column in zip(names[1:], lists[1:]):
+            other = np.asarray(pc.fill_null(pc.list_value_length(column), 0).to_numpy(), dtype=np.int64)
+            if not np.array_equal(lengths, other):
+                raise ShapeError(
+                    f"explode: the lists in {names[0]!r} and {name!r} differ in length in some rows"
+                )
+        slots = np.maximum(lengths, 1)
+        parent = np.repeat(np.arange(len(lengths), dtype=np.int64), slots)
+        starts = np.cumsum(slots) - slots
+        position = np.arange(len(parent), dtype=np.int64) - np.repeat(starts, slots)
+        has_value = np.repeat(lengths > 0, slots)
+        out = {}
+        for name, column in zip(self.columns, self._table.columns):
+            if name in names:
+                arr = lists[names.index(name)]
+                arr = arr.cast(pa.large_list(arr.type.value_type)) if pat.is_list(arr.type) else arr
+                offsets = np.asarray(arr.offsets.to_numpy(), dtype=np.int64)[:-1]
+                flat_index = np.where(has_value, offsets[parent] + position, -1)
+                values = pa.chunked_array([arr.values]) if len(arr.values) else pa.chunked_array([], type=arr.type.value_type)
+                out[name] = _ops.take_column(values, flat_index, check_bounds=False)
+            else:
+                out[name] = _ops.take_column(column, parent, check_bounds=False)
+        return DataFrame._from_table(pa.table(out))
 
     def drop_nulls(self, subset: str | Sequence[str] | None = None) -> DataFrame:
         """Rows without nulls (in ``subset`` columns). NaN is not null.

@@ -20,7 +20,7 @@ import pyarrow as pa
 from frame.dtypes import to_arrow_type
 from frame.exceptions import InvalidOperationError
 
-__all__ = ["Expr", "col", "lit", "when", "len", "all"]
+__all__ = ["Expr", "all", "col", "corr", "cov", "len", "lit", "when"]
 
 _builtin_len = len
 
@@ -46,6 +46,11 @@ AGGREGATIONS = frozenset(
         "all",
         "arg_min",
         "arg_max",
+        "top_k",
+        "bottom_k",
+        "implode",
+        "corr",
+        "cov",
     }
 )
 
@@ -606,6 +611,69 @@ class Expr:
         """Row index of the first largest non-null value; null if none."""
         return self._agg("arg_max")
 
+    def top_k(self, k: int = 5) -> Expr:
+        """The ``k`` largest non-null values, largest first (NaN above every number).
+
+        On a whole column it gives up to ``k`` rows; inside ``group_by(...).agg`` one list per
+        group.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"a": [3, 1, None, 5]}).select(fr.col("a").top_k(2))["a"].to_list()
+        [5, 3]
+        """
+        return self._agg("top_k", k=_check_k(k))
+
+    def bottom_k(self, k: int = 5) -> Expr:
+        """The ``k`` smallest non-null values, smallest first (see :meth:`top_k`).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"a": [3, 1, None, 5]}).select(fr.col("a").bottom_k(2))["a"].to_list()
+        [1, 3]
+        """
+        return self._agg("bottom_k", k=_check_k(k))
+
+    def implode(self) -> Expr:
+        """All values as one list (one list per group inside ``group_by(...).agg``)."""
+        return self._agg("implode")
+
+    # ---------------------------------------------------------------- row selection and windows
+    def filter(self, predicate: Any) -> Expr:
+        """Only the values where ``predicate`` is true (null counts as false).
+
+        Mostly useful right before an aggregation: inside ``group_by(...).agg`` the filter is
+        applied per group, and a group left with no values aggregates like an empty column.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"g": ["a", "a", "b"], "v": [1, 2, 3], "w": [0, 1, 0]})
+        >>> df.group_by("g").agg(fr.col("v").filter(fr.col("w") > 0).sum()).rows()
+        [('a', 2), ('b', 0)]
+        """
+        return Expr("filter", (self, _to_expr(predicate)))
+
+    def over(self, *keys: Any) -> Expr:
+        """Evaluate per group of ``keys`` and broadcast back to the rows (a window expression).
+
+        Every aggregation inside the expression is computed per group; elementwise parts are
+        computed row by row, so the result has the frame's height and row order.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"g": ["a", "b", "a"], "x": [1.0, 10.0, 3.0]})
+        >>> df.select((fr.col("x") - fr.col("x").mean()).over("g"))["x"].to_list()
+        [-1.0, 0.0, 1.0]
+        """
+        flat = _flatten_keys(keys)
+        if not flat:
+            raise InvalidOperationError("over() needs at least one key, e.g. .over('user_id')")
+        return Expr("over", (self, *flat))
+
     # ---------------------------------------------------------------- namespaces
     @property
     def str(self) -> ExprStringNameSpace:
@@ -762,6 +830,60 @@ def col(name: str | Sequence[str] | pa.DataType, *more_names: str) -> Expr:
     if _builtin_len(names) == 1:
         return Expr("col", (), {"name": names[0]})
     return Expr("cols", (), {"names": tuple(names)})
+
+
+def _check_k(k: Any) -> int:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+        raise InvalidOperationError(f"k must be a non-negative integer, got {k!r}")
+    return k
+
+
+def _flatten_keys(keys: Sequence[Any]) -> list[Expr]:
+    """Key arguments (names, expressions or lists of them) as expressions."""
+    out: list[Expr] = []
+    for key in keys:
+        if isinstance(key, list | tuple):
+            out.extend(_flatten_keys(key))
+        elif isinstance(key, str):
+            out.append(col(key))
+        elif isinstance(key, Expr):
+            out.append(key)
+        else:
+            raise InvalidOperationError(
+                f"a group key must be a column name or an expression, got {type(key).__name__}"
+            )
+    return out
+
+
+def _to_input(value: Any) -> Expr:
+    return col(value) if isinstance(value, str) else _to_expr(value)
+
+
+def corr(a: str | Expr, b: str | Expr) -> Expr:
+    """Pearson correlation of two columns over the rows where both are non-null.
+
+    Null with fewer than two such rows; NaN when either column is constant.
+
+    Examples
+    --------
+    >>> import frame as fr
+    >>> df = fr.DataFrame({"x": [1.0, 2.0, 3.0], "y": [2.0, 4.0, 7.0]})
+    >>> round(df.select(fr.corr("x", "y")).item(), 4)
+    0.9934
+    """
+    return Expr("corr", (_to_input(a), _to_input(b)))
+
+
+def cov(a: str | Expr, b: str | Expr, ddof: int = 1) -> Expr:
+    """Covariance of two columns over the rows where both are non-null (null if count <= ddof).
+
+    Examples
+    --------
+    >>> import frame as fr
+    >>> fr.DataFrame({"x": [1.0, 2.0, 3.0], "y": [2.0, 4.0, 7.0]}).select(fr.cov("x", "y")).item()
+    2.5
+    """
+    return Expr("cov", (_to_input(a), _to_input(b)), {"ddof": int(ddof)})
 
 
 def all() -> Expr:
