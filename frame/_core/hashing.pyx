@@ -48,18 +48,20 @@ from cython.parallel cimport prange
 from libc.stdint cimport (
     int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t, uintptr_t,
 )
-from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcmp, memcpy
+from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.string cimport memcmp, memcpy, memset
 
 from frame._core.arrow_view cimport (
     LAYOUT_BOOL, LAYOUT_FIXED, LAYOUT_NULL, LAYOUT_VARBIN32, LAYOUT_VARBIN64, LAYOUT_VIEW,
     ArrayView,
 )
-from frame._core.bitmap cimport get_bit
+from frame._core.bitmap cimport get_bit, popcount64
+from frame._core.buffer cimport allocate
 from frame._core.parallel cimport n_threads_for
 from frame._core.sort_types cimport (
     BytesSrc, bytes_at, bytes_source, fbits_t, float_canonical, int_t,
 )
+from frame._core.dtypes cimport offset_t
 
 
 cdef extern from *:
@@ -171,6 +173,7 @@ cdef extern from *:
     }
     """
     uint64_t xxh64 "frame_xxh64"(const uint8_t* p, int64_t length, uint64_t seed) noexcept nogil
+    uint64_t FRAME_LE64(uint64_t x) noexcept nogil
     uint64_t xxh64_u64 "frame_xxh64_u64"(uint64_t v, uint64_t seed) noexcept nogil
     uint64_t xxh64_u128 "frame_xxh64_u128"(uint64_t lo, uint64_t hi, uint64_t seed) noexcept nogil
     uint64_t fmix64 "frame_fmix64"(uint64_t k) noexcept nogil
@@ -181,6 +184,14 @@ cdef extern from *:
 cdef uint64_t _NULL_SEED_XOR = 0x9E3779B97F4A7C15
 cdef uint64_t _U64_MASK = 0xFFFFFFFFFFFFFFFF
 cdef int64_t _DIRECT_MIN = 65536
+# from this many rows, high-cardinality 64-bit keys are factorized by radix partitions
+cdef int64_t _PARTITION_MIN_ROWS = 1 << 20
+
+
+def _empty_i64(int64_t n):
+    """Uninitialised int64 array on a recycled ``OwnedBuffer`` block (no fresh-page faults for
+    the large code arrays a group-by allocates on every call)."""
+    return np.frombuffer(allocate(n * 8, False), dtype=np.int64)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -489,6 +500,236 @@ cdef int64_t _fact_bytes(const BytesSrc* src, const uint8_t* valid, int64_t off,
     return nu
 
 
+# ------------------------------------------------------------------------------------------------
+# short byte keys (every value at most 15 bytes: category labels, codes, ids). Each value becomes
+# an exact 128-bit key -- its bytes zero-padded, the length in the top byte -- so a lookup compares
+# two words instead of hashing and memcmp-ing bytes. Large inputs are split in two halves factorized
+# on two threads, and the second half's uniques are merged into the first's table in their order of
+# first appearance, which keeps the global first-appearance numbering.
+
+cdef uint64_t _SHORT_NULL_HI = (<uint64_t>0xFF) << 56   # no real value has length 255
+
+
+cdef struct SMap:
+    uint64_t* slots      # (hash tag << 32) | (code + 1); 0 = empty
+    uint64_t mask
+    uint64_t* klo        # keys in code order (insertion order)
+    uint64_t* khi
+    int64_t* kfirst      # first row of each key
+    int64_t nu
+    int64_t kcap
+
+
+cdef int _smap_init(SMap* m, int64_t cap) noexcept nogil:
+    m.slots = <uint64_t*>calloc(<size_t>cap, sizeof(uint64_t))
+    m.mask = <uint64_t>(cap - 1)
+    m.kcap = cap // 2 + 1
+    m.klo = <uint64_t*>malloc(<size_t>m.kcap * sizeof(uint64_t))
+    m.khi = <uint64_t*>malloc(<size_t>m.kcap * sizeof(uint64_t))
+    m.kfirst = <int64_t*>malloc(<size_t>m.kcap * sizeof(int64_t))
+    m.nu = 0
+    if m.slots == NULL or m.klo == NULL or m.khi == NULL or m.kfirst == NULL:
+        _smap_free(m)
+        return -1
+    return 0
+
+
+cdef void _smap_free(SMap* m) noexcept nogil:
+    free(m.slots)
+    free(m.klo)
+    free(m.khi)
+    free(m.kfirst)
+    m.slots = NULL
+    m.klo = NULL
+    m.khi = NULL
+    m.kfirst = NULL
+
+
+cdef inline uint64_t _s_hash(uint64_t lo, uint64_t hi) noexcept nogil:
+    return fmix64(lo ^ (hi * <uint64_t>0x9E3779B97F4A7C15))
+
+
+cdef int _smap_grow(SMap* m) noexcept nogil:
+    cdef int64_t cap = <int64_t>(m.mask + 1) * 2
+    cdef int64_t c
+    cdef uint64_t h, pos
+    cdef uint64_t* slots = <uint64_t*>calloc(<size_t>cap, sizeof(uint64_t))
+    cdef uint64_t* klo = <uint64_t*>realloc(m.klo, <size_t>(cap // 2 + 1) * sizeof(uint64_t))
+    if klo != NULL:
+        m.klo = klo
+    cdef uint64_t* khi = <uint64_t*>realloc(m.khi, <size_t>(cap // 2 + 1) * sizeof(uint64_t))
+    if khi != NULL:
+        m.khi = khi
+    cdef int64_t* kfirst = <int64_t*>realloc(m.kfirst, <size_t>(cap // 2 + 1) * sizeof(int64_t))
+    if kfirst != NULL:
+        m.kfirst = kfirst
+    if slots == NULL or klo == NULL or khi == NULL or kfirst == NULL:
+        free(slots)
+        return -1
+    m.kcap = cap // 2 + 1
+    m.mask = <uint64_t>(cap - 1)
+    for c in range(m.nu):
+        h = _s_hash(m.klo[c], m.khi[c])
+        pos = h & m.mask
+        while slots[pos] != 0:
+            pos = (pos + 1) & m.mask
+        slots[pos] = ((h >> 32) << 32) | <uint64_t>(c + 1)
+    free(m.slots)
+    m.slots = slots
+    return 0
+
+
+cdef inline int64_t _smap_code(SMap* m, uint64_t lo, uint64_t hi, int64_t row) noexcept nogil:
+    """Code of the key, inserted (with ``row`` as its first row) when new; -1 when out of memory."""
+    cdef uint64_t h = _s_hash(lo, hi)
+    cdef uint64_t tag = (h >> 32) << 32
+    cdef uint64_t pos = h & m.mask
+    cdef uint64_t s
+    cdef int64_t c
+    while True:
+        s = m.slots[pos]
+        if s == 0:
+            break
+        if (s & ~(<uint64_t>4294967295)) == tag:
+            c = <int64_t>(s & <uint64_t>4294967295) - 1
+            if m.klo[c] == lo and m.khi[c] == hi:
+                return c
+        pos = (pos + 1) & m.mask
+    c = m.nu
+    m.klo[c] = lo
+    m.khi[c] = hi
+    m.kfirst[c] = row
+    m.nu += 1
+    m.slots[pos] = tag | <uint64_t>(c + 1)
+    if m.nu * 2 > <int64_t>m.mask:
+        if _smap_grow(m) != 0:
+            return -1
+    return c
+
+
+cdef inline void _short_key(const uint8_t* p, int64_t ln, const uint8_t* end, uint64_t* lo,
+                            uint64_t* hi) noexcept nogil:
+    cdef uint64_t a = 0, b = 0
+    cdef uint8_t tmp[16]
+    if p + 16 <= end:
+        memcpy(&a, p, 8)
+        memcpy(&b, p + 8, 8)
+    else:
+        memset(tmp, 0, 16)
+        if ln > 0:
+            memcpy(tmp, p, <size_t>ln)
+        memcpy(&a, tmp, 8)
+        memcpy(&b, tmp + 8, 8)
+    a = FRAME_LE64(a)
+    b = FRAME_LE64(b)
+    if ln < 8:
+        a = a & ((<uint64_t>1 << (8 * ln)) - 1) if ln > 0 else 0
+        b = 0
+    elif ln == 8:
+        b = 0
+    else:
+        b &= (<uint64_t>1 << (8 * (ln - 8))) - 1
+    lo[0] = a
+    hi[0] = b | (<uint64_t>ln << 56)
+
+
+cdef int64_t _max_len(const offset_t* offsets, int64_t off, int64_t n) noexcept nogil:
+    cdef int64_t i, m = 0, ln
+    for i in range(n):
+        ln = <int64_t>offsets[off + i + 1] - <int64_t>offsets[off + i]
+        if ln > m:
+            m = ln
+    return m
+
+
+cdef int _short_rows(const offset_t* offsets, const uint8_t* data, const uint8_t* valid,
+                     int64_t off, int64_t s, int64_t e, SMap* m, int64_t* codes) noexcept nogil:
+    cdef int64_t i, c, o, ln
+    cdef uint64_t lo, hi
+    cdef const uint8_t* end = data + offsets[off + e]
+    for i in range(s, e):
+        if valid != NULL and not get_bit(valid, off + i):
+            lo = 0
+            hi = _SHORT_NULL_HI
+        else:
+            o = offsets[off + i]
+            ln = <int64_t>offsets[off + i + 1] - o
+            _short_key(data + o, ln, end, &lo, &hi)
+        c = _smap_code(m, lo, hi, i)
+        if c < 0:
+            return -1
+        codes[i] = c
+    return 0
+
+
+cdef int64_t _fact_short(const offset_t* offsets, const uint8_t* data, const uint8_t* valid,
+                         int64_t off, int64_t n, int64_t* codes, int64_t* first,
+                         int64_t* null_code, int nt) noexcept nogil:
+    cdef SMap maps[2]
+    cdef int parts = 2 if n >= (1 << 18) and nt >= 2 else 1
+    cdef int t, failed = 0
+    cdef int64_t mid = n // 2 if parts == 2 else n
+    cdef int64_t i, u, c, nu
+    cdef int64_t* remap
+    for t in range(parts):
+        if _smap_init(&maps[t], 1024) != 0:
+            for i in range(t):
+                _smap_free(&maps[i])
+            return -1
+    if parts == 1:
+        failed = _short_rows(offsets, data, valid, off, 0, n, &maps[0], codes)
+    else:
+        for t in prange(2, num_threads=2, schedule="static"):
+            if t == 0:
+                if _short_rows(offsets, data, valid, off, 0, mid, &maps[0], codes) != 0:
+                    failed += 1
+            else:
+                if _short_rows(offsets, data, valid, off, mid, n, &maps[1], codes) != 0:
+                    failed += 1
+    if failed == 0 and parts == 2:
+        remap = <int64_t*>malloc(<size_t>(maps[1].nu + 1) * sizeof(int64_t))
+        if remap == NULL:
+            failed = 1
+        else:
+            for u in range(maps[1].nu):
+                c = _smap_code(&maps[0], maps[1].klo[u], maps[1].khi[u], maps[1].kfirst[u])
+                if c < 0:
+                    failed = 1
+                    break
+                remap[u] = c
+            if failed == 0:
+                for i in prange(mid, n, num_threads=2, schedule="static"):
+                    codes[i] = remap[codes[i]]
+            free(remap)
+    nu = -1
+    if failed == 0:
+        nu = maps[0].nu
+        memcpy(first, maps[0].kfirst, <size_t>nu * sizeof(int64_t))
+        null_code[0] = -1
+        for u in range(nu):
+            if maps[0].klo[u] == 0 and maps[0].khi[u] == _SHORT_NULL_HI:
+                null_code[0] = u
+                break
+    for t in range(parts):
+        _smap_free(&maps[t])
+    return nu
+
+
+cdef int64_t _fact_short_view(ArrayView v, int64_t* codes, int64_t* first,
+                              int64_t* null_code, int nt) noexcept nogil:
+    if v.layout == LAYOUT_VARBIN32:
+        return _fact_short(<const int32_t*>v.offsets, v.data, v.validity, v.offset, v.length,
+                           codes, first, null_code, nt)
+    return _fact_short(<const int64_t*>v.offsets, v.data, v.validity, v.offset, v.length,
+                       codes, first, null_code, nt)
+
+
+cdef int64_t _short_max_len(ArrayView v) noexcept nogil:
+    if v.layout == LAYOUT_VARBIN32:
+        return _max_len(<const int32_t*>v.offsets, v.offset, v.length)
+    return _max_len(<const int64_t*>v.offsets, v.offset, v.length)
+
+
 cdef int64_t _fact_bool(const uint8_t* data, const uint8_t* valid, int64_t off, int64_t n,
                         int64_t* codes, int64_t* first, int64_t* null_code) noexcept nogil:
     cdef int64_t table[3]
@@ -605,14 +846,15 @@ def _factorize_impl(arr):
     cdef BytesSrc src
     cdef int64_t n = len(arr)
     cdef int64_t nu = 0, nc = -1, null_key, dnu_c
+    cdef int nt
     cdef int64_t[::1] codes_mv, first_mv, dcodes_mv, keys_mv
     cdef int64_t* cp
     cdef int64_t* fp
     cdef bint signed
     kind, signed_, width = classify(arr.type)
     signed = signed_
-    codes = np.empty(n, dtype=np.int64)
-    first = np.empty(max(n, 1), dtype=np.int64)
+    codes = _empty_i64(n)
+    first = _empty_i64(max(n, 1))
     if n == 0:
         return codes, 0, first[:0].copy(), -1
     codes_mv = codes
@@ -630,7 +872,7 @@ def _factorize_impl(arr):
             dcodes = np.zeros(1, dtype=np.int64)
         dcodes_mv = dcodes
         v = ArrayView(arr)
-        keys = np.empty(n, dtype=np.int64)
+        keys = _empty_i64(n)
         keys_mv = keys
         idx_signed = pat.is_signed_integer(v.type)
         signed = idx_signed
@@ -657,6 +899,11 @@ def _factorize_impl(arr):
     elif kind == "float":
         with nogil:
             nu = _fact_float_view(v, cp, fp, &nc)
+    elif (v.layout == LAYOUT_VARBIN32 or v.layout == LAYOUT_VARBIN64) and n < (1 << 31) \
+            and _short_max_len(v) <= 15:
+        nt = n_threads_for(n)
+        with nogil:
+            nu = _fact_short_view(v, cp, fp, &nc, nt)
     else:   # bytes, decimal128/256
         keep = bytes_source(v, &src)
         with nogil:
@@ -697,14 +944,142 @@ cdef int64_t _combine(int64_t* comb, const int64_t* codes, int64_t n, int64_t ra
     return 0
 
 
+# ------------------------------------------------------------------------------------------------
+# radix-partitioned factorisation of many distinct 64-bit keys. One big hash table would miss the
+# cache on nearly every row; instead the rows are scattered by the top bits of their hash into
+# partitions small enough that each partition's table stays in L2, the partitions are factorized
+# independently (in parallel), and local codes become global first-appearance codes by the rank
+# of each unique's first row among all first rows (a bitmap with per-word prefix counts).
+
+cdef int64_t _partition_bits(int64_t n) noexcept nogil:
+    cdef int64_t b = 1
+    while b < 14 and (n >> b) > 16384:
+        b += 1
+    return b
+
+
+cdef int64_t _fact_partitioned(const int64_t* keys, int64_t n, int64_t* codes, int64_t* first,
+                               int nt, int64_t* scratch) noexcept nogil:
+    """``scratch`` holds ``3 * n`` int64 (partitioned keys / local codes, rows, unique first rows)."""
+    cdef int64_t pbits = _partition_bits(n)
+    cdef int64_t P = (<int64_t>1) << pbits
+    cdef int T = 2 if nt >= 2 else 1
+    cdef int64_t nw = (n + 63) // 64
+    cdef int64_t i, p, t, s, e, pos, cnt, cap, lc, r, w, total, nu = 0
+    cdef int64_t block = (n + T - 1) // T
+    cdef int failed = 0
+    cdef uint64_t h, slot, pmask
+    cdef int shift = 64 - <int>pbits
+    cdef int64_t* hist = <int64_t*>calloc(<size_t>(T * P + 1), sizeof(int64_t))
+    cdef int64_t* pstart = <int64_t*>malloc(<size_t>(P + 1) * sizeof(int64_t))
+    cdef int64_t* pnu = <int64_t*>calloc(<size_t>P, sizeof(int64_t))
+    cdef int64_t* pk = scratch            # keys, then local codes
+    cdef int64_t* prow = scratch + n
+    cdef int64_t* ufirst = scratch + 2 * n
+    cdef uint64_t* bits = <uint64_t*>calloc(<size_t>nw, sizeof(uint64_t))
+    cdef int64_t* wprefix = <int64_t*>malloc(<size_t>(nw + 1) * sizeof(int64_t))
+    cdef int64_t* cur
+    cdef Slot* table
+    if hist == NULL or pstart == NULL or pnu == NULL or bits == NULL or wprefix == NULL:
+        failed = 1
+    if failed == 0:
+        # 1. histogram of partitions per thread block
+        for t in prange(T, num_threads=T, schedule="static"):
+            s = t * block
+            e = min(n, s + block)
+            for i in range(s, e):
+                hist[t * P + <int64_t>(fmix64(<uint64_t>keys[i]) >> shift)] += 1
+        # 2. partition-major offsets; inside a partition thread 0's rows come first (rows ascend)
+        total = 0
+        for p in range(P):
+            pstart[p] = total
+            for t in range(T):
+                cnt = hist[t * P + p]
+                hist[t * P + p] = total
+                total += cnt
+        pstart[P] = total
+        for t in prange(T, num_threads=T, schedule="static"):
+            s = t * block
+            e = min(n, s + block)
+            cur = hist + t * P
+            for i in range(s, e):
+                p = <int64_t>(fmix64(<uint64_t>keys[i]) >> shift)
+                pos = cur[p]
+                pk[pos] = keys[i]
+                prow[pos] = i
+                cur[p] = pos + 1
+        # 3. factorize every partition with a cache-sized table; mark first rows
+        for p in prange(P, num_threads=T, schedule="dynamic"):
+            s = pstart[p]
+            e = pstart[p + 1]
+            cnt = e - s
+            if cnt == 0:
+                continue
+            cap = 16
+            while cap < 2 * cnt:
+                cap = cap * 2
+            table = <Slot*>malloc(<size_t>cap * sizeof(Slot))
+            if table == NULL:
+                failed += 1
+                continue
+            for i in range(cap):
+                table[i].code = -1
+            pmask = <uint64_t>(cap - 1)
+            lc = 0
+            for pos in range(s, e):
+                h = fmix64(<uint64_t>pk[pos])
+                slot = h & pmask
+                while True:
+                    if table[slot].code < 0:
+                        table[slot].key = <uint64_t>pk[pos]
+                        table[slot].code = lc
+                        ufirst[s + lc] = prow[pos]
+                        pk[pos] = lc
+                        lc = lc + 1
+                        break
+                    if table[slot].key == <uint64_t>pk[pos]:
+                        pk[pos] = table[slot].code
+                        break
+                    slot = (slot + 1) & pmask
+            pnu[p] = lc
+            free(table)
+    if failed == 0:
+        for p in range(P):
+            for i in range(pstart[p], pstart[p] + pnu[p]):
+                r = ufirst[i]
+                bits[r >> 6] |= (<uint64_t>1) << (r & 63)
+        wprefix[0] = 0
+        for w in range(nw):
+            wprefix[w + 1] = wprefix[w] + popcount64(bits[w])
+        nu = wprefix[nw]
+        # 4. global code of a unique = rank of its first row; scatter codes back to rows
+        for p in prange(P, num_threads=T, schedule="dynamic"):
+            s = pstart[p]
+            for i in range(s, s + pnu[p]):
+                r = ufirst[i]
+                lc = wprefix[r >> 6] + popcount64(bits[r >> 6] & (((<uint64_t>1) << (r & 63)) - 1))
+                first[lc] = r
+                ufirst[i] = lc
+            for pos in range(s, pstart[p + 1]):
+                codes[prow[pos]] = ufirst[s + pk[pos]]
+    free(hist)
+    free(pstart)
+    free(pnu)
+    free(bits)
+    free(wprefix)
+    return -1 if failed else nu
+
+
 cdef int64_t _refactor(int64_t* keys, int64_t n, int64_t card, int64_t* codes,
-                       int64_t* first) noexcept nogil:
+                       int64_t* first, int nt, int64_t* scratch) noexcept nogil:
     """Factorize non-negative int64 keys below ``card`` (direct or hashed)."""
     cdef int64_t nc
     cdef uint64_t limit = <uint64_t>(2 * n if 2 * n > _DIRECT_MIN else _DIRECT_MIN)
     if <uint64_t>card <= limit:
         return _fact_int_direct(<const int64_t*>keys, NULL, 0, n, 0, <uint64_t>card, codes,
                                 first, &nc)
+    if n >= _PARTITION_MIN_ROWS:
+        return _fact_partitioned(keys, n, codes, first, nt, scratch)
     return _fact_u64_hash(<const int64_t*>keys, NULL, 0, n, False, codes, first, &nc)
 
 
@@ -718,8 +1093,9 @@ def factorize_multi(arrays):
 
     Returns ``(codes: int64[n], n_uniques, first_index: int64[n_uniques])``.
     """
-    cdef int64_t[::1] comb_mv, c_mv, out_mv, first_mv
+    cdef int64_t[::1] comb_mv, c_mv, out_mv, first_mv, scratch_mv
     cdef int64_t n, card, nu, k
+    cdef int nt
     if not isinstance(arrays, (list, tuple)) or len(arrays) == 0:
         raise ValueError("factorize_multi needs a non-empty list of arrays")
     for a in arrays:
@@ -733,18 +1109,20 @@ def factorize_multi(arrays):
         return factorize(arrays[0])
     if n == 0:
         return np.empty(0, dtype=np.int64), 0, np.empty(0, dtype=np.int64)
-    comb, card, _ = factorize(arrays[0])
-    comb = comb.copy()
+    nt = n_threads_for(n)
+    comb, card, _ = factorize(arrays[0])   # a fresh array: combined in place below
     comb_mv = comb
-    out = np.empty(n, dtype=np.int64)
-    first = np.empty(n, dtype=np.int64)
+    out = _empty_i64(n)
+    first = _empty_i64(n)
+    scratch = _empty_i64(3 * n) if n >= _PARTITION_MIN_ROWS else _empty_i64(1)
+    scratch_mv = scratch
     out_mv = out
     first_mv = first
     for a in arrays[1:]:
         c, k, _ = factorize(a)
         if k > 1 and card > ((1 << 62) // k):
             with nogil:
-                nu = _refactor(&comb_mv[0], n, card, &out_mv[0], &first_mv[0])
+                nu = _refactor(&comb_mv[0], n, card, &out_mv[0], &first_mv[0], nt, &scratch_mv[0])
             if nu < 0:
                 raise MemoryError("factorize_multi: out of memory")
             comb[:] = out
@@ -754,10 +1132,10 @@ def factorize_multi(arrays):
             _combine(&comb_mv[0], &c_mv[0], n, k)
         card = card * k
     with nogil:
-        nu = _refactor(&comb_mv[0], n, card, &out_mv[0], &first_mv[0])
+        nu = _refactor(&comb_mv[0], n, card, &out_mv[0], &first_mv[0], nt, &scratch_mv[0])
     if nu < 0:
         raise MemoryError("factorize_multi: out of memory")
-    return out, nu, first[:nu].copy()
+    return out, nu, (first[:nu].copy() if 2 * nu < n else first[:nu])
 
 
 # ------------------------------------------------------------------------------------------------
