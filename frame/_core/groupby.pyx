@@ -26,6 +26,7 @@ from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, u
 from libc.stdlib cimport free, malloc
 
 from frame._core.bitmap cimport get_bit
+from frame._core.buffer cimport allocate
 from frame._core.dtypes cimport numeric_t
 from frame._core.parallel cimport n_threads_for
 
@@ -62,6 +63,18 @@ INTERP_LOWER = 1
 INTERP_HIGHER = 2
 INTERP_NEAREST = 3
 INTERP_MIDPOINT = 4
+
+
+def _zeros(int64_t n, dtype):
+    """Zeroed array on a recycled ``OwnedBuffer`` block: results and partial tables of a big
+    group-by would otherwise fault in fresh pages on every call."""
+    dtype = np.dtype(dtype)
+    return np.frombuffer(allocate(n * dtype.itemsize, True), dtype=dtype)
+
+
+def _empty(int64_t n, dtype):
+    dtype = np.dtype(dtype)
+    return np.frombuffer(allocate(n * dtype.itemsize, False), dtype=dtype)
 
 
 cdef int64_t _n_blocks(int64_t n, int64_t ng) noexcept:
@@ -127,7 +140,7 @@ def group_count(const int64_t[::1] codes, int64_t n_groups, valid=None, int64_t 
     cdef int64_t nb = _n_blocks(n, n_groups), b, g, s, e
     cdef const uint8_t* vp = _bits(valid)
     cdef int nt = n_threads_for(n)
-    out = np.zeros(n_groups, dtype=np.int64)
+    out = _zeros(n_groups, np.int64)
     cdef int64_t[::1] o = out
     cdef int64_t[::1] part
     if n == 0 or n_groups == 0:
@@ -136,7 +149,7 @@ def group_count(const int64_t[::1] codes, int64_t n_groups, valid=None, int64_t 
         with nogil:
             _count_rows(vp, offset, &codes[0], 0, n, &o[0])
         return out
-    parts = np.zeros(nb * n_groups, dtype=np.int64)
+    parts = _zeros(nb * n_groups, np.int64)
     part = parts
     with nogil:
         for b in prange(nb, schedule="dynamic", num_threads=nt):
@@ -233,15 +246,15 @@ def group_sum(const numeric_t[::1] values, const int64_t[::1] codes, int64_t n_g
     _validate(n, codes, n_groups)
     nb = _n_blocks(n, n_groups)
     if numeric_t is float or numeric_t is double:
-        out = np.zeros(n_groups, dtype=np.float64)
+        out = _zeros(n_groups, np.float64)
     elif numeric_t is uint8_t or numeric_t is uint16_t or numeric_t is uint32_t or numeric_t is uint64_t:
-        out = np.zeros(n_groups, dtype=np.uint64)
+        out = _zeros(n_groups, np.uint64)
     else:
-        out = np.zeros(n_groups, dtype=np.int64)
+        out = _zeros(n_groups, np.int64)
     if n == 0 or n_groups == 0:
         return out
-    parts = np.zeros(nb * n_groups, dtype=out.dtype) if nb > 1 else out
-    over_flags = np.zeros(nb, dtype=np.uint8)
+    parts = _zeros(nb * n_groups, out.dtype) if nb > 1 else out
+    over_flags = _zeros(nb, np.uint8)
     over_b = over_flags
     if numeric_t is float or numeric_t is double:
         fo = out
@@ -301,8 +314,8 @@ def group_sum_count(const numeric_t[::1] values, const int64_t[::1] codes, int64
     cdef int nt = n_threads_for(n)
     _validate(n, codes, n_groups)
     nb = _n_blocks(n, n_groups)
-    sums = np.zeros(n_groups, dtype=np.float64)
-    counts = np.zeros(n_groups, dtype=np.int64)
+    sums = _zeros(n_groups, np.float64)
+    counts = _zeros(n_groups, np.int64)
     cdef double[::1] so = sums
     cdef int64_t[::1] co = counts
     cdef double[::1] sp
@@ -313,8 +326,8 @@ def group_sum_count(const numeric_t[::1] values, const int64_t[::1] codes, int64
         with nogil:
             _sum_f(&values[0], vp, offset, &codes[0], 0, n, &so[0], &co[0])
         return sums, counts
-    sp = np.zeros(nb * n_groups, dtype=np.float64)
-    cp = np.zeros(nb * n_groups, dtype=np.int64)
+    sp = _zeros(nb * n_groups, np.float64)
+    cp = _zeros(nb * n_groups, np.int64)
     with nogil:
         for b in prange(nb, schedule="dynamic", num_threads=nt):
             s = b * _BLOCK
@@ -369,8 +382,8 @@ def group_min_max(const numeric_t[::1] values, const int64_t[::1] codes, int64_t
     _validate(n, codes, n_groups)
     nb = _n_blocks(n, n_groups)
     dtype = np.asarray(values[:0]).dtype
-    out = np.zeros(n_groups, dtype=dtype)
-    state = np.zeros(n_groups, dtype=np.uint8)
+    out = _zeros(n_groups, dtype)
+    state = _zeros(n_groups, np.uint8)
     cdef numeric_t[::1] o = out
     cdef uint8_t[::1] st = state
     cdef numeric_t[::1] p
@@ -381,8 +394,8 @@ def group_min_max(const numeric_t[::1] values, const int64_t[::1] codes, int64_t
         with nogil:
             _minmax(&values[0], vp, offset, &codes[0], 0, n, want_max, &o[0], &st[0])
         return out, state != 0
-    p = np.zeros(nb * n_groups, dtype=dtype)
-    ps = np.zeros(nb * n_groups, dtype=np.uint8)
+    p = _zeros(nb * n_groups, dtype)
+    ps = _zeros(nb * n_groups, np.uint8)
     with nogil:
         for b in prange(nb, schedule="dynamic", num_threads=nt):
             s = b * _BLOCK
@@ -435,8 +448,8 @@ def group_arg_extreme(const numeric_t[::1] values, const int64_t[::1] codes, int
     cdef numeric_t x
     _validate(n, codes, n_groups)
     rows = np.full(n_groups, -1, dtype=np.int64)
-    best = np.zeros(n_groups, dtype=np.asarray(values[:0]).dtype)
-    state = np.zeros(n_groups, dtype=np.uint8)
+    best = _zeros(n_groups, np.asarray(values[:0]).dtype)
+    state = _zeros(n_groups, np.uint8)
     cdef int64_t[::1] r = rows
     cdef numeric_t[::1] bv = best
     cdef uint8_t[::1] st = state
@@ -461,8 +474,8 @@ def group_arg_extreme(const numeric_t[::1] values, const int64_t[::1] codes, int
 def group_cumcount(const int64_t[::1] codes, int64_t n_groups):
     """Position of each row within its group (0-based, row order): ``int64[n]``."""
     cdef int64_t n = codes.shape[0], i, c
-    out = np.empty(n, dtype=np.int64)
-    seen = np.zeros(n_groups, dtype=np.int64)
+    out = _empty(n, np.int64)
+    seen = _zeros(n_groups, np.int64)
     cdef int64_t[::1] o = out
     cdef int64_t[::1] k = seen
     with nogil:
@@ -479,8 +492,8 @@ def group_order(const int64_t[::1] codes, int64_t n_groups):
     Rows of group ``g`` are ``order[offsets[g]:offsets[g + 1]]``, in row order (stable).
     """
     cdef int64_t n = codes.shape[0], i, c, acc = 0, t
-    order = np.empty(n, dtype=np.int64)
-    offsets = np.zeros(n_groups + 1, dtype=np.int64)
+    order = _empty(n, np.int64)
+    offsets = _zeros(n_groups + 1, np.int64)
     cdef int64_t[::1] o = order
     cdef int64_t[::1] off = offsets
     cdef int64_t[::1] cur
@@ -525,7 +538,7 @@ def group_m2(const numeric_t[::1] values, const int64_t[::1] codes, int64_t n_gr
     with np.errstate(invalid="ignore", divide="ignore"):
         means = sums / counts
     nb = _n_blocks(n, n_groups)
-    m2 = np.zeros(n_groups, dtype=np.float64)
+    m2 = _zeros(n_groups, np.float64)
     cdef double[::1] mo = m2
     cdef double[::1] mn = means
     cdef double[::1] p
@@ -535,7 +548,7 @@ def group_m2(const numeric_t[::1] values, const int64_t[::1] codes, int64_t n_gr
         with nogil:
             _sq_dev(&values[0], vp, offset, &codes[0], 0, n, &mn[0], &mo[0])
         return counts, means, m2
-    p = np.zeros(nb * n_groups, dtype=np.float64)
+    p = _zeros(nb * n_groups, np.float64)
     with nogil:
         for b in prange(nb, schedule="dynamic", num_threads=nt):
             s = b * _BLOCK
@@ -585,12 +598,12 @@ def group_comoments(const double[::1] x, const double[::1] y, const int64_t[::1]
         raise ValueError("x and y have different lengths")
     _validate(n, codes, n_groups)
     nb = _n_blocks(n, n_groups)
-    cnt = np.zeros(nb * n_groups, dtype=np.int64)
-    sx = np.zeros(nb * n_groups, dtype=np.float64)
-    sy = np.zeros(nb * n_groups, dtype=np.float64)
-    cxx = np.zeros(nb * n_groups, dtype=np.float64)
-    cyy = np.zeros(nb * n_groups, dtype=np.float64)
-    cxy = np.zeros(nb * n_groups, dtype=np.float64)
+    cnt = _zeros(nb * n_groups, np.int64)
+    sx = _zeros(nb * n_groups, np.float64)
+    sy = _zeros(nb * n_groups, np.float64)
+    cxx = _zeros(nb * n_groups, np.float64)
+    cyy = _zeros(nb * n_groups, np.float64)
+    cxy = _zeros(nb * n_groups, np.float64)
     cdef int64_t[::1] cn = cnt
     cdef double[::1] a = sx
     cdef double[::1] bb = sy
@@ -600,8 +613,8 @@ def group_comoments(const double[::1] x, const double[::1] y, const int64_t[::1]
     cdef double[::1] mxv
     cdef double[::1] myv
     if n == 0 or n_groups == 0:
-        z = np.zeros(n_groups, dtype=np.float64)
-        return np.zeros(n_groups, dtype=np.int64), z, z.copy(), z.copy()
+        z = _zeros(n_groups, np.float64)
+        return _zeros(n_groups, np.int64), z, z.copy(), z.copy()
     with nogil:
         for b in prange(nb, schedule="dynamic", num_threads=nt):
             s = b * _BLOCK
@@ -748,8 +761,8 @@ cdef tuple _scatter(const numeric_t[::1] values, const int64_t[::1] codes, int64
                    const uint8_t* vp, int64_t offset, bint drop_nan):
     """Group-contiguous copy of the kept values: ``(buffer, offsets, nan_counts)``."""
     cdef int64_t n = values.shape[0], i, c
-    offsets = np.zeros(n_groups + 1, dtype=np.int64)
-    nans = np.zeros(n_groups, dtype=np.int64)
+    offsets = _zeros(n_groups + 1, np.int64)
+    nans = _zeros(n_groups, np.int64)
     cdef int64_t[::1] off = offsets
     cdef int64_t[::1] nn = nans
     cdef int64_t[::1] cur
@@ -763,7 +776,7 @@ cdef tuple _scatter(const numeric_t[::1] values, const int64_t[::1] codes, int64
                 off[codes[i] + 1] += 1
         for c in range(n_groups):
             off[c + 1] += off[c]
-    buf = np.empty(max(offsets[n_groups], 1), dtype=np.asarray(values[:0]).dtype)
+    buf = _empty(max(offsets[n_groups], 1), np.asarray(values[:0]).dtype)
     cdef numeric_t[::1] bv = buf
     cursor = offsets[:n_groups].copy()
     cur = cursor
@@ -798,17 +811,18 @@ def group_quantile(const numeric_t[::1] values, const int64_t[::1] codes, int64_
     if not 0.0 <= q <= 1.0:
         raise ValueError(f"quantile must be between 0 and 1, got {q}")
     buf, offsets, nans = _scatter(values, codes, n_groups, vp, offset, True)
-    exact = np.zeros(n_groups, dtype=buf.dtype)
-    as_float = np.zeros(n_groups, dtype=np.float64)
-    state = np.zeros(n_groups, dtype=np.uint8)
+    exact = _zeros(n_groups, buf.dtype)
+    as_float = _zeros(n_groups, np.float64)
+    state = _zeros(n_groups, np.uint8)
     cdef numeric_t[::1] bv = buf
     cdef int64_t[::1] off = offsets
     cdef int64_t[::1] nn = nans
     cdef numeric_t[::1] ex = exact
     cdef double[::1] fl = as_float
     cdef uint8_t[::1] st = state
+    cdef int nt = n_threads_for(n)
     with nogil:
-        for g in range(n_groups):
+        for g in prange(n_groups, schedule="dynamic", num_threads=nt):
             s = off[g]
             m = off[g + 1] - s
             if m == 0:
@@ -855,23 +869,24 @@ def group_top_k(const numeric_t[::1] values, const int64_t[::1] codes, int64_t n
     NaN is above every number. Returns ``(values, offsets int64[n_groups + 1])``: group ``g``'s
     list is ``values[offsets[g]:offsets[g + 1]]`` (fewer than ``k`` when the group is smaller).
     """
-    cdef int64_t n = values.shape[0], g, m, s, kk, w = 0, j
+    cdef int64_t n = values.shape[0], g, m, s, kk, j
     cdef const uint8_t* vp = _bits(valid)
     cdef numeric_t* seg
     _validate(n, codes, n_groups)
     if k < 0:
         raise ValueError(f"k must be >= 0, got {k}")
     buf, offsets, _ = _scatter(values, codes, n_groups, vp, offset, False)
-    out_off = np.zeros(n_groups + 1, dtype=np.int64)
+    out_off = _zeros(n_groups + 1, np.int64)
     cdef int64_t[::1] oo = out_off
     cdef int64_t[::1] off = offsets
     for g in range(n_groups):
         oo[g + 1] = oo[g] + min(k, off[g + 1] - off[g])
-    out = np.empty(max(out_off[n_groups], 1), dtype=buf.dtype)
+    out = _empty(max(out_off[n_groups], 1), buf.dtype)
     cdef numeric_t[::1] bv = buf
     cdef numeric_t[::1] ov = out
+    cdef int nt = n_threads_for(n)
     with nogil:
-        for g in range(n_groups):
+        for g in prange(n_groups, schedule="dynamic", num_threads=nt):
             s = off[g]
             m = off[g + 1] - s
             kk = k if k < m else m

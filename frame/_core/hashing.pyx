@@ -1083,6 +1083,20 @@ cdef int64_t _refactor(int64_t* keys, int64_t n, int64_t card, int64_t* codes,
     return _fact_u64_hash(<const int64_t*>keys, NULL, 0, n, False, codes, first, &nc)
 
 
+def _refactor_into(int64_t[::1] comb, int64_t card, int64_t[::1] out, int64_t[::1] first, int nt):
+    """Dense first-appearance codes of the combined keys into ``out``; returns their number."""
+    cdef int64_t n = comb.shape[0], nu
+    cdef int64_t limit = 2 * n if 2 * n > _DIRECT_MIN else _DIRECT_MIN
+    cdef int64_t[::1] scratch_mv
+    scratch = _empty_i64(3 * n if card > limit and n >= _PARTITION_MIN_ROWS else 1)
+    scratch_mv = scratch
+    with nogil:
+        nu = _refactor(&comb[0], n, card, &out[0], &first[0], nt, &scratch_mv[0])
+    if nu < 0:
+        raise MemoryError("factorize_multi: out of memory")
+    return nu
+
+
 def factorize_multi(arrays):
     """Dense codes of the row tuples of several equal-length arrays, in first-appearance order.
 
@@ -1093,7 +1107,7 @@ def factorize_multi(arrays):
 
     Returns ``(codes: int64[n], n_uniques, first_index: int64[n_uniques])``.
     """
-    cdef int64_t[::1] comb_mv, c_mv, out_mv, first_mv, scratch_mv
+    cdef int64_t[::1] comb_mv, c_mv
     cdef int64_t n, card, nu, k
     cdef int nt
     if not isinstance(arrays, (list, tuple)) or len(arrays) == 0:
@@ -1114,27 +1128,16 @@ def factorize_multi(arrays):
     comb_mv = comb
     out = _empty_i64(n)
     first = _empty_i64(n)
-    scratch = _empty_i64(3 * n) if n >= _PARTITION_MIN_ROWS else _empty_i64(1)
-    scratch_mv = scratch
-    out_mv = out
-    first_mv = first
     for a in arrays[1:]:
         c, k, _ = factorize(a)
         if k > 1 and card > ((1 << 62) // k):
-            with nogil:
-                nu = _refactor(&comb_mv[0], n, card, &out_mv[0], &first_mv[0], nt, &scratch_mv[0])
-            if nu < 0:
-                raise MemoryError("factorize_multi: out of memory")
+            card = _refactor_into(comb, card, out, first, nt)
             comb[:] = out
-            card = nu
         c_mv = c
         with nogil:
             _combine(&comb_mv[0], &c_mv[0], n, k)
         card = card * k
-    with nogil:
-        nu = _refactor(&comb_mv[0], n, card, &out_mv[0], &first_mv[0], nt, &scratch_mv[0])
-    if nu < 0:
-        raise MemoryError("factorize_multi: out of memory")
+    nu = _refactor_into(comb, card, out, first, nt)
     return out, nu, (first[:nu].copy() if 2 * nu < n else first[:nu])
 
 
