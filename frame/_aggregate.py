@@ -81,6 +81,11 @@ def group_keys(keys: list[pa.ChunkedArray], grouping: Grouping) -> list[pa.Array
     return [_ops.take_column(k, grouping.first, check_bounds=False) for k in keys]
 
 
+def group_rows(grouping: Grouping) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ordered by group (stable) and the offsets of each group in that order."""
+    return _gb.group_order(grouping.codes, grouping.n_groups)
+
+
 def contains_aggregation(expr: Expr) -> bool:
     if _is_aggregation(expr):
         return True

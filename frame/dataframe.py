@@ -24,12 +24,12 @@ from frame.exceptions import (
     UnsupportedTypeError,
 )
 from frame.expr import Expr, col
+from frame.groupby import GroupBy
 
 if TYPE_CHECKING:
     import pandas
     import polars
 
-    from frame.groupby import GroupBy
     from frame.series import Series
 
 __all__ = ["DataFrame"]
@@ -547,8 +547,6 @@ class DataFrame:
         >>> df.group_by("g", sort=True).agg(fr.col("v").max()).rows()
         [('a', 2.0), ('b', 4.0)]
         """
-        from frame.groupby import GroupBy
-
         return GroupBy(self, keys, maintain_order=maintain_order, sort=sort)
 
     def explode(self, columns: str | Sequence[str]) -> DataFrame:

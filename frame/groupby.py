@@ -10,7 +10,6 @@ import numpy as np
 import pyarrow as pa
 
 from frame import _aggregate, _eval, _ops
-from frame._core import groupby as _gb
 from frame.exceptions import ColumnNotFoundError, InvalidOperationError
 from frame.expr import Expr, _flatten_keys, col
 from frame.expr import len as _len
@@ -205,7 +204,7 @@ class GroupBy:
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise InvalidOperationError(f"n must be a non-negative integer, got {n!r}")
         g = self._grouping
-        order, offsets = _gb.group_order(g.codes, g.n_groups)
+        order, offsets = _aggregate.group_rows(g)
         sizes = np.diff(offsets)
         position = np.arange(len(order), dtype=np.int64) - np.repeat(offsets[:-1], sizes)
         keep = position >= (np.repeat(sizes, sizes) - n) if tail else position < n
@@ -216,7 +215,7 @@ class GroupBy:
         from frame.dataframe import DataFrame
 
         g = self._grouping
-        order, offsets = _gb.group_order(g.codes, g.n_groups)
+        order, offsets = _aggregate.group_rows(g)
         keys = [k.to_pylist() for k in self._key_table().values()]
         table = self._df._table
         for i in range(g.n_groups):
