@@ -753,15 +753,26 @@ cdef int64_t _fact_bool(const uint8_t* data, const uint8_t* valid, int64_t off, 
     return nu
 
 
-cdef void _dict_keys(const int_t* idx, const uint8_t* valid, int64_t off, int64_t n,
-                     const int64_t* dcodes, int64_t null_key, int64_t* out) noexcept nogil:
-    """Row key = factorized code of the row's dictionary value; nulls (index or value) -> null_key."""
-    cdef int64_t i, c
+cdef int64_t _dict_codes(const int_t* idx, const uint8_t* valid, int64_t off, int64_t n,
+                         const int64_t* dcodes, int64_t null_key, int64_t* table,
+                         int64_t* codes, int64_t* first) noexcept nogil:
+    """Codes of a dictionary array's rows in one pass: a row's key is the factorized code of its
+    dictionary value (nulls, in the index or the value, are ``null_key``) and ``table`` (one slot
+    per key, -1 = unseen) numbers the keys in order of first appearance. Returns n_uniques."""
+    cdef int64_t i, k, c, nu = 0
     for i in range(n):
         if valid != NULL and not get_bit(valid, off + i):
-            out[i] = null_key
+            k = null_key
         else:
-            out[i] = dcodes[<int64_t>idx[off + i]]
+            k = dcodes[<int64_t>idx[off + i]]
+        c = table[k]
+        if c < 0:
+            c = nu
+            table[k] = c
+            first[nu] = i
+            nu += 1
+        codes[i] = c
+    return nu
 
 
 cdef int64_t _fact_float_view(ArrayView v, int64_t* codes, int64_t* first,
@@ -816,28 +827,27 @@ cdef int64_t _fact_int_view(ArrayView v, bint signed, int64_t* codes, int64_t* f
     return _fact_int_any(<const uint64_t*>d, v.validity, v.offset, v.length, codes, first, null_code)
 
 
-cdef void _dict_keys_view(ArrayView v, bint signed, const int64_t* dcodes, int64_t null_key,
-                          int64_t* out) noexcept nogil:
+cdef int64_t _dict_codes_view(ArrayView v, bint signed, const int64_t* dcodes, int64_t null_key,
+                              int64_t* table, int64_t* codes, int64_t* first) noexcept nogil:
     cdef int w = v.byte_width
     cdef const uint8_t* d = v.data
+    cdef const uint8_t* m = v.validity
+    cdef int64_t o = v.offset, n = v.length
     if signed:
         if w == 1:
-            _dict_keys(<const int8_t*>d, v.validity, v.offset, v.length, dcodes, null_key, out)
-        elif w == 2:
-            _dict_keys(<const int16_t*>d, v.validity, v.offset, v.length, dcodes, null_key, out)
-        elif w == 4:
-            _dict_keys(<const int32_t*>d, v.validity, v.offset, v.length, dcodes, null_key, out)
-        else:
-            _dict_keys(<const int64_t*>d, v.validity, v.offset, v.length, dcodes, null_key, out)
-    else:
-        if w == 1:
-            _dict_keys(<const uint8_t*>d, v.validity, v.offset, v.length, dcodes, null_key, out)
-        elif w == 2:
-            _dict_keys(<const uint16_t*>d, v.validity, v.offset, v.length, dcodes, null_key, out)
-        elif w == 4:
-            _dict_keys(<const uint32_t*>d, v.validity, v.offset, v.length, dcodes, null_key, out)
-        else:
-            _dict_keys(<const uint64_t*>d, v.validity, v.offset, v.length, dcodes, null_key, out)
+            return _dict_codes(<const int8_t*>d, m, o, n, dcodes, null_key, table, codes, first)
+        if w == 2:
+            return _dict_codes(<const int16_t*>d, m, o, n, dcodes, null_key, table, codes, first)
+        if w == 4:
+            return _dict_codes(<const int32_t*>d, m, o, n, dcodes, null_key, table, codes, first)
+        return _dict_codes(<const int64_t*>d, m, o, n, dcodes, null_key, table, codes, first)
+    if w == 1:
+        return _dict_codes(<const uint8_t*>d, m, o, n, dcodes, null_key, table, codes, first)
+    if w == 2:
+        return _dict_codes(<const uint16_t*>d, m, o, n, dcodes, null_key, table, codes, first)
+    if w == 4:
+        return _dict_codes(<const uint32_t*>d, m, o, n, dcodes, null_key, table, codes, first)
+    return _dict_codes(<const uint64_t*>d, m, o, n, dcodes, null_key, table, codes, first)
 
 
 def _factorize_impl(arr):
@@ -872,22 +882,13 @@ def _factorize_impl(arr):
             dcodes = np.zeros(1, dtype=np.int64)
         dcodes_mv = dcodes
         v = ArrayView(arr)
-        keys = _empty_i64(n)
-        keys_mv = keys
+        table = np.full(dnu_c + 1, -1, dtype=np.int64)
+        keys_mv = table
         idx_signed = pat.is_signed_integer(v.type)
         signed = idx_signed
         with nogil:
-            _dict_keys_view(v, signed, &dcodes_mv[0], null_key, &keys_mv[0])
-            nu = _fact_int_direct(<const int64_t*>&keys_mv[0], NULL, 0, n, 0,
-                                  <uint64_t>(dnu_c + 1), cp, fp, &nc)
-        if nu < 0:
-            raise MemoryError("factorize: out of memory")
-        nc = -1
-        if arr.null_count > 0 or dnull >= 0:
-            # the code of the null key is the code of any null row
-            nulls = np.flatnonzero(keys == null_key)
-            if len(nulls):
-                nc = int(codes[nulls[0]])
+            nu = _dict_codes_view(v, signed, &dcodes_mv[0], null_key, &keys_mv[0], cp, fp)
+        nc = int(table[null_key])   # -1 when no row is null
         return codes, nu, first[:nu].copy(), nc
     v = ArrayView(arr)
     if kind == "bool":
@@ -1084,7 +1085,8 @@ cdef int64_t _refactor(int64_t* keys, int64_t n, int64_t card, int64_t* codes,
 
 
 def _refactor_into(int64_t[::1] comb, int64_t card, int64_t[::1] out, int64_t[::1] first, int nt):
-    """Dense first-appearance codes of the combined keys into ``out``; returns their number."""
+    """Dense first-appearance codes of the combined keys into ``out`` (which may be ``comb``:
+    every path reads a row's key before writing its code); returns their number."""
     cdef int64_t n = comb.shape[0], nu
     cdef int64_t limit = 2 * n if 2 * n > _DIRECT_MIN else _DIRECT_MIN
     cdef int64_t[::1] scratch_mv
@@ -1126,18 +1128,18 @@ def factorize_multi(arrays):
     nt = n_threads_for(n)
     comb, card, _ = factorize(arrays[0])   # a fresh array: combined in place below
     comb_mv = comb
-    out = _empty_i64(n)
     first = _empty_i64(n)
     for a in arrays[1:]:
         c, k, _ = factorize(a)
         if k > 1 and card > ((1 << 62) // k):
-            card = _refactor_into(comb, card, out, first, nt)
-            comb[:] = out
+            card = _refactor_into(comb, card, comb, first, nt)
         c_mv = c
         with nogil:
             _combine(&comb_mv[0], &c_mv[0], n, k)
         card = card * k
-    nu = _refactor_into(comb, card, out, first, nt)
+        del c, c_mv   # back to the buffer cache before the next column is factorized
+    nu = _refactor_into(comb, card, comb, first, nt)
+    out = comb
     return out, nu, (first[:nu].copy() if 2 * nu < n else first[:nu])
 
 
