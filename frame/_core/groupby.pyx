@@ -46,7 +46,21 @@ cdef extern from *:
     static inline int frame_mul_u64(uint64_t a, uint64_t b, uint64_t* out) {
         return __builtin_mul_overflow(a, b, out);
     }
+    /* 128-bit accumulators for 64-bit integer sums: exact for fewer than 2**63 rows, so a sum
+       overflows only when its final value does not fit (never because of the row order). */
+    typedef __int128 frame_i128;
+    static inline int frame_i128_to_i64(frame_i128 x, int64_t* out) {
+        if (x < (frame_i128)INT64_MIN || x > (frame_i128)INT64_MAX) return 1;
+        *out = (int64_t)x; return 0;
+    }
+    static inline int frame_i128_to_u64(frame_i128 x, uint64_t* out) {
+        if (x < 0 || x > (frame_i128)UINT64_MAX) return 1;
+        *out = (uint64_t)x; return 0;
+    }
     """
+    ctypedef long long i128 "frame_i128"
+    bint i128_to_i64 "frame_i128_to_i64"(i128 x, int64_t* out) noexcept nogil
+    bint i128_to_u64 "frame_i128_to_u64"(i128 x, uint64_t* out) noexcept nogil
     bint add_i64 "frame_add_i64"(int64_t a, int64_t b, int64_t* out) noexcept nogil
     bint add_u64 "frame_add_u64"(uint64_t a, uint64_t b, uint64_t* out) noexcept nogil
     bint mul_i64 "frame_mul_i64"(int64_t a, int64_t b, int64_t* out) noexcept nogil
@@ -186,46 +200,31 @@ cdef void _sum_f(const numeric_t* v, const uint8_t* valid, int64_t off, const in
                     cnt[c] += 1
 
 
-cdef bint _sum_i(const numeric_t* v, const uint8_t* valid, int64_t off, const int64_t* codes,
+cdef void _sum_i(const numeric_t* v, const uint8_t* valid, int64_t off, const int64_t* codes,
                  int64_t s, int64_t e, int64_t* acc) noexcept nogil:
-    """Signed integer sums in int64; returns True on overflow (int64 input only can overflow
-    within one block: narrower values times fewer than 2**32 rows stay in range)."""
-    cdef int64_t i, c
-    cdef bint over = False
-    if numeric_t is int64_t:
+    """Sums of integers narrower than 64 bits in int64 (uint64 for unsigned): exact for fewer
+    than 2**32 rows."""
+    cdef int64_t i
+    if valid == NULL:
         for i in range(s, e):
-            if valid == NULL or get_bit(valid, off + i):
-                c = codes[i]
-                over |= add_i64(acc[c], v[i], &acc[c])
+            acc[codes[i]] += <int64_t>v[i]
     else:
-        if valid == NULL:
-            for i in range(s, e):
+        for i in range(s, e):
+            if get_bit(valid, off + i):
                 acc[codes[i]] += <int64_t>v[i]
-        else:
-            for i in range(s, e):
-                if get_bit(valid, off + i):
-                    acc[codes[i]] += <int64_t>v[i]
-    return over
 
 
-cdef bint _sum_u(const numeric_t* v, const uint8_t* valid, int64_t off, const int64_t* codes,
-                 int64_t s, int64_t e, uint64_t* acc) noexcept nogil:
-    cdef int64_t i, c
-    cdef bint over = False
-    if numeric_t is uint64_t:
+cdef void _sum_wide(const numeric_t* v, const uint8_t* valid, int64_t off, const int64_t* codes,
+                    int64_t s, int64_t e, i128* acc) noexcept nogil:
+    """Sums of int64 / uint64 values in 128-bit accumulators."""
+    cdef int64_t i
+    if valid == NULL:
         for i in range(s, e):
-            if valid == NULL or get_bit(valid, off + i):
-                c = codes[i]
-                over |= add_u64(acc[c], v[i], &acc[c])
+            acc[codes[i]] += <i128>v[i]
     else:
-        if valid == NULL:
-            for i in range(s, e):
-                acc[codes[i]] += <uint64_t>v[i]
-        else:
-            for i in range(s, e):
-                if get_bit(valid, off + i):
-                    acc[codes[i]] += <uint64_t>v[i]
-    return over
+        for i in range(s, e):
+            if get_bit(valid, off + i):
+                acc[codes[i]] += <i128>v[i]
 
 
 def group_sum(const numeric_t[::1] values, const int64_t[::1] codes, int64_t n_groups,
@@ -239,10 +238,11 @@ def group_sum(const numeric_t[::1] values, const int64_t[::1] codes, int64_t n_g
     cdef const uint8_t* vp = _bits(valid)
     cdef int nt = n_threads_for(n)
     cdef bint over = False
-    cdef uint8_t[::1] over_b
     cdef double[::1] fo, fp
+    cdef uint64_t[::1] wp
+    cdef i128* acc128
     cdef int64_t[::1] io, ip
-    cdef uint64_t[::1] uo, up
+    cdef uint64_t[::1] uo
     _validate(n, codes, n_groups)
     nb = _n_blocks(n, n_groups)
     if numeric_t is float or numeric_t is double:
@@ -254,8 +254,6 @@ def group_sum(const numeric_t[::1] values, const int64_t[::1] codes, int64_t n_g
     if n == 0 or n_groups == 0:
         return out
     parts = _zeros(nb * n_groups, out.dtype) if nb > 1 else out
-    over_flags = _zeros(nb, np.uint8)
-    over_b = over_flags
     if numeric_t is float or numeric_t is double:
         fo = out
         fp = parts
@@ -270,36 +268,45 @@ def group_sum(const numeric_t[::1] values, const int64_t[::1] codes, int64_t n_g
                 for b in range(nb):
                     for g in range(n_groups):
                         fo[g] += fp[b * n_groups + g]
-    elif numeric_t is uint8_t or numeric_t is uint16_t or numeric_t is uint32_t or numeric_t is uint64_t:
-        uo = out
-        up = parts
+    elif numeric_t is int64_t or numeric_t is uint64_t:
+        wide = _zeros(2 * nb * n_groups, np.uint64)
+        wp = wide
+        acc128 = <i128*>&wp[0]
+        if numeric_t is int64_t:
+            io = out
+        else:
+            uo = out
         with nogil:
             if nb == 1:
-                over = _sum_u(&values[0], vp, offset, &codes[0], 0, n, &uo[0])
+                _sum_wide(&values[0], vp, offset, &codes[0], 0, n, acc128)
             else:
                 for b in prange(nb, schedule="dynamic", num_threads=nt):
                     s = b * _BLOCK
                     e = min(n, s + _BLOCK)
-                    over_b[b] = _sum_u(&values[0], vp, offset, &codes[0], s, e, &up[b * n_groups])
-                for b in range(nb):
-                    over |= over_b[b]
+                    _sum_wide(&values[0], vp, offset, &codes[0], s, e, acc128 + b * n_groups)
+                for b in range(1, nb):
                     for g in range(n_groups):
-                        over |= add_u64(uo[g], up[b * n_groups + g], &uo[g])
+                        acc128[g] += acc128[b * n_groups + g]
+            if numeric_t is int64_t:
+                for g in range(n_groups):
+                    over |= i128_to_i64(acc128[g], &io[g])
+            else:
+                for g in range(n_groups):
+                    over |= i128_to_u64(acc128[g], &uo[g])
     else:
-        io = out
-        ip = parts
+        io = out.view(np.int64)      # narrow unsigned sums are non-negative and below 2**63
+        ip = parts.view(np.int64)
         with nogil:
             if nb == 1:
-                over = _sum_i(&values[0], vp, offset, &codes[0], 0, n, &io[0])
+                _sum_i(&values[0], vp, offset, &codes[0], 0, n, &io[0])
             else:
                 for b in prange(nb, schedule="dynamic", num_threads=nt):
                     s = b * _BLOCK
                     e = min(n, s + _BLOCK)
-                    over_b[b] = _sum_i(&values[0], vp, offset, &codes[0], s, e, &ip[b * n_groups])
+                    _sum_i(&values[0], vp, offset, &codes[0], s, e, &ip[b * n_groups])
                 for b in range(nb):
-                    over |= over_b[b]
                     for g in range(n_groups):
-                        over |= add_i64(io[g], ip[b * n_groups + g], &io[g])
+                        io[g] += ip[b * n_groups + g]
     if over:
         raise OverflowError("integer sum overflows its result type")
     return out
@@ -757,39 +764,122 @@ cdef inline numeric_t _min_of(const numeric_t* a, int64_t n) noexcept nogil:
     return m
 
 
+cdef void _count_kept(const numeric_t* v, const int64_t* codes, const uint8_t* vp, int64_t offset,
+                      int64_t s, int64_t e, bint drop_nan, int64_t* cnt,
+                      int64_t* nans) noexcept nogil:
+    cdef int64_t i
+    for i in range(s, e):
+        if vp != NULL and not get_bit(vp, offset + i):
+            continue
+        if drop_nan and _is_nan(v[i]):
+            nans[codes[i]] += 1
+        else:
+            cnt[codes[i]] += 1
+
+
+cdef void _scatter_kept(const numeric_t* v, const int64_t* codes, const uint8_t* vp,
+                        int64_t offset, int64_t s, int64_t e, bint drop_nan, int64_t* cur,
+                        numeric_t* out) noexcept nogil:
+    cdef int64_t i, c
+    for i in range(s, e):
+        if vp != NULL and not get_bit(vp, offset + i):
+            continue
+        if drop_nan and _is_nan(v[i]):
+            continue
+        c = codes[i]
+        out[cur[c]] = v[i]
+        cur[c] += 1
+
+
 cdef tuple _scatter(const numeric_t[::1] values, const int64_t[::1] codes, int64_t n_groups,
-                   const uint8_t* vp, int64_t offset, bint drop_nan):
-    """Group-contiguous copy of the kept values: ``(buffer, offsets, nan_counts)``."""
-    cdef int64_t n = values.shape[0], i, c
+                    const uint8_t* vp, int64_t offset, bint drop_nan):
+    """Group-contiguous copy of the kept values: ``(buffer, offsets, nan_counts)``.
+
+    A counting sort on the codes; with two threads each half of the rows gets its own cursors
+    (the order of values inside a group does not matter to the callers).
+    """
+    cdef int64_t n = values.shape[0], g, t, total = 0, cnt
+    cdef int T = 2 if n_threads_for(n) >= 2 and n_groups * 8 <= n else 1
+    cdef int64_t half = (n + 1) // 2
     offsets = _zeros(n_groups + 1, np.int64)
-    nans = _zeros(n_groups, np.int64)
+    hist = _zeros(T * n_groups, np.int64)
+    nans = _zeros(T * n_groups, np.int64)
     cdef int64_t[::1] off = offsets
+    cdef int64_t[::1] h = hist
     cdef int64_t[::1] nn = nans
-    cdef int64_t[::1] cur
+    if n == 0 or n_groups == 0:
+        return _empty(1, np.asarray(values[:0]).dtype), offsets, nans[:n_groups]
     with nogil:
-        for i in range(n):
-            if vp != NULL and not get_bit(vp, offset + i):
-                continue
-            if drop_nan and _is_nan(values[i]):
-                nn[codes[i]] += 1
-            else:
-                off[codes[i] + 1] += 1
-        for c in range(n_groups):
-            off[c + 1] += off[c]
-    buf = _empty(max(offsets[n_groups], 1), np.asarray(values[:0]).dtype)
+        if T == 1:
+            _count_kept(&values[0], &codes[0], vp, offset, 0, n, drop_nan, &h[0], &nn[0])
+        else:
+            for t in prange(2, num_threads=2, schedule="static"):
+                _count_kept(&values[0], &codes[0], vp, offset, t * half, min(n, (t + 1) * half),
+                            drop_nan, &h[t * n_groups], &nn[t * n_groups])
+        for g in range(n_groups):
+            off[g] = total
+            for t in range(T):
+                cnt = h[t * n_groups + g]
+                h[t * n_groups + g] = total     # becomes thread t's cursor in group g
+                total = total + cnt
+        off[n_groups] = total
+    buf = _empty(max(total, 1), np.asarray(values[:0]).dtype)
     cdef numeric_t[::1] bv = buf
-    cursor = offsets[:n_groups].copy()
-    cur = cursor
     with nogil:
-        for i in range(n):
-            if vp != NULL and not get_bit(vp, offset + i):
-                continue
-            if drop_nan and _is_nan(values[i]):
-                continue
-            c = codes[i]
-            bv[cur[c]] = values[i]
-            cur[c] += 1
-    return buf, offsets, nans
+        if T == 1:
+            _scatter_kept(&values[0], &codes[0], vp, offset, 0, n, drop_nan, &h[0], &bv[0])
+        else:
+            for t in prange(2, num_threads=2, schedule="static"):
+                _scatter_kept(&values[0], &codes[0], vp, offset, t * half,
+                              min(n, (t + 1) * half), drop_nan, &h[t * n_groups], &bv[0])
+    if T == 2:
+        nans = nans[:n_groups] + nans[n_groups:]
+    return buf, offsets, nans[:n_groups]
+
+
+cdef void _select_numbers(numeric_t* a, int64_t n, int64_t k) noexcept nogil:
+    """``_select`` for inputs without NaN: branch-free Lomuto partitions (the comparisons of a
+    quickselect on random data are unpredictable, so not branching on them pays)."""
+    cdef int64_t lo = 0, hi = n - 1, i, store, mid, eq
+    cdef numeric_t pivot, x
+    while hi - lo > 16:
+        mid = lo + (hi - lo) // 2
+        if a[mid] < a[lo]:
+            _swap(a, mid, lo)
+        if a[hi] < a[lo]:
+            _swap(a, hi, lo)
+        if a[hi] < a[mid]:
+            _swap(a, hi, mid)
+        # median of three now at mid; park it at hi and partition [lo, hi)
+        _swap(a, mid, hi)
+        pivot = a[hi]
+        store = lo
+        for i in range(lo, hi):
+            x = a[i]
+            a[i] = a[store]
+            a[store] = x
+            store += x < pivot
+        _swap(a, store, hi)
+        if k == store:
+            return
+        if k < store:
+            hi = store - 1
+            continue
+        if (hi - store) * 4 <= (hi - lo + 1) * 3:
+            lo = store + 1
+            continue
+        # a lopsided split: gather the copies of the pivot right after it, so inputs with few
+        # distinct values (integer codes, ratings) shrink by all the copies at once
+        eq = store + 1
+        for i in range(store + 1, hi + 1):
+            x = a[i]
+            a[i] = a[eq]
+            a[eq] = x
+            eq += not (pivot < x)
+        if k < eq:
+            return
+        lo = eq
+    _insertion_sort(a + lo, hi - lo + 1)
 
 
 def group_quantile(const numeric_t[::1] values, const int64_t[::1] codes, int64_t n_groups,
@@ -844,7 +934,7 @@ def group_quantile(const numeric_t[::1] values, const int64_t[::1] codes, int64_
                 hi_i = lo_i
             elif interpolation == 2:  # higher
                 lo_i = hi_i
-            _select(seg, m, lo_i)
+            _select_numbers(seg, m, lo_i)
             lo_v = seg[lo_i]
             if hi_i != lo_i:
                 hi_v = _min_of(seg + lo_i + 1, m - lo_i - 1)
@@ -853,10 +943,11 @@ def group_quantile(const numeric_t[::1] values, const int64_t[::1] codes, int64_
             ex[g] = lo_v
             lo_f = <double>lo_v
             hi_f = <double>hi_v
+            # pyarrow's formulas: no inf - inf, no overflow of hi - lo
             if interpolation == 0:
-                fl[g] = lo_f + (hi_f - lo_f) * frac if hi_i != lo_i else lo_f
+                fl[g] = (1.0 - frac) * lo_f + frac * hi_f if hi_i != lo_i else lo_f
             elif interpolation == 4:
-                fl[g] = lo_f + (hi_f - lo_f) * 0.5 if hi_i != lo_i else lo_f
+                fl[g] = 0.5 * lo_f + 0.5 * hi_f if hi_i != lo_i else lo_f
             else:
                 fl[g] = lo_f
     return exact, as_float, state
