@@ -110,8 +110,8 @@ def aggregate(expr: Expr, table: pa.Table, grouping: Grouping) -> pa.Array:
             value = _eval.evaluate(expr, table)
             if isinstance(value, pa.Scalar):
                 return pa.repeat(value, grouping.n_groups)
-        return _implode(_eval.broadcast(_eval.evaluate(expr, table), grouping.height, expr.output_name()),
-                        grouping)
+        values, codes = _rows(expr, table, grouping)  # .filter(...) keeps only some rows
+        return _implode_rows(values, codes, grouping.n_groups)
     rewritten, results = _rewrite(expr, lambda e: aggregate(e, table, grouping), grouping.n_groups)
     value = _eval.evaluate(rewritten, results)
     return _eval.broadcast(value, grouping.n_groups, expr.output_name()).combine_chunks()
@@ -328,6 +328,8 @@ def _agg_sum(expr, values, codes, ng):
         ) from None
     if pat.is_duration(num.arrow_type):
         return pa.array(out).view(num.arrow_type)
+    if pat.is_boolean(num.arrow_type):
+        return pa.array(out.view(np.int64))  # counts of true: int64, like the column sum
     return pa.array(out)
 
 
@@ -339,7 +341,17 @@ def _agg_mean(expr, values, codes, ng):
     num = _require_numeric(expr, values, "mean")
     if num is None:
         return pa.nulls(ng, pa.float64())
-    sums, counts = _gb.group_sum_count(num.values, codes, ng, num.valid, num.offset)
+    sums = None
+    if pat.is_integer(num.physical) and not pat.is_duration(num.arrow_type):
+        # exact integer sums first (128-bit for 64-bit input): a mean of int64 values near the
+        # limits must not lose the units to float64 rounding on the way
+        try:
+            sums = _gb.group_sum(num.values, codes, ng, num.valid, num.offset).astype(np.float64)
+            counts = _valid_count(values, codes, ng)
+        except OverflowError:
+            sums = None
+    if sums is None:
+        sums, counts = _gb.group_sum_count(num.values, codes, ng, num.valid, num.offset)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = sums / counts
     return _to_arrow(means, counts > 0, pa.float64())
@@ -449,16 +461,17 @@ def _agg_quantile(expr, values, codes, ng):
     exact_result = interp in ("lower", "higher", "nearest")
     if pat.is_null(values.type):
         return pa.nulls(ng, pa.float64())
+    if pat.is_boolean(values.type):
+        values = pc.cast(values, pa.float64())  # like the whole-column quantile
+        exact_result = False
     num = _require_numeric(expr, values, "quantile")
     exact, as_float, state = _gb.group_quantile(
         num.values, codes, ng, float(expr.params["q"]), _INTERP[interp], num.valid, num.offset
     )
     if exact_result:
-        out_type = pa.int8() if pat.is_boolean(num.arrow_type) else num.arrow_type
         if pat.is_floating(num.physical):
             exact = np.where(state == 2, np.nan, exact).astype(exact.dtype)
-        arr = _to_arrow(exact, state > 0, out_type)
-        return arr.cast(pa.bool_()) if pat.is_boolean(num.arrow_type) else arr
+        return _to_arrow(exact, state > 0, num.arrow_type)
     as_float = np.where(state == 2, np.nan, as_float)
     return _to_arrow(as_float, state > 0, pa.float64())
 
@@ -489,10 +502,6 @@ def _agg_top_k(expr, values, codes, ng):
     np.cumsum(counts, out=offsets[1:])
     flat = _ops.take_column(pa.chunked_array([sub_values]), chosen, check_bounds=False)
     return pa.LargeListArray.from_arrays(pa.array(offsets), flat)
-
-
-def _implode(column: pa.ChunkedArray, grouping: Grouping) -> pa.Array:
-    return _implode_rows(_ops.single(column), grouping.codes, grouping.n_groups)
 
 
 def _implode_rows(values: pa.Array, codes: np.ndarray, ng: int) -> pa.Array:

@@ -737,30 +737,6 @@ def _agg_simple(fn: Callable[..., pa.Scalar], what: str, numeric_only: bool = Fa
     return evaluator
 
 
-def _minmax(which: str):
-    def fn(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
-        if pat.is_null(x.type):
-            return pa.scalar(None)
-        if pat.is_floating(x.type) and x.null_count < len(x):
-            # pyarrow's min/max mishandle signalling-NaN payloads: hide every NaN as null,
-            # and answer NaN only when nothing else is left
-            nan = pc.is_nan(x)
-            if pc.any(nan).as_py():
-                result = (pc.min if which == "min" else pc.max)(pc.if_else(nan, pa.scalar(None, x.type), x))
-                return result if result.is_valid else pa.scalar(float("nan"), x.type)
-        return (pc.min if which == "min" else pc.max)(x)
-
-    return fn
-
-
-def _mean(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
-    if pat.is_null(x.type):
-        return pa.scalar(None, pa.float64())
-    if pat.is_boolean(x.type) or pat.is_integer(x.type):
-        x = pc.cast(x, pa.float64(), safe=False)  # rounding beyond 2**53 is expected here
-    return pc.mean(x)
-
-
 def _std_var(which: str):
     def fn(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
         if pat.is_null(x.type) or pat.is_boolean(x.type):
@@ -783,18 +759,6 @@ def _quantile(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
     if interp in ("linear", "midpoint") and not pat.is_floating(scalar.type):
         scalar = scalar.cast(pa.float64())
     return scalar
-
-
-def _first_last(which: str):
-    def evaluator(expr: Expr, table: pa.Table) -> Value:
-        (value,) = _args(expr, table)
-        if isinstance(value, pa.Scalar):
-            return value
-        if len(value) == 0:
-            return pa.scalar(None, value.type)
-        return value[0] if which == "first" else value[len(value) - 1]
-
-    return evaluator
 
 
 def _agg_count(expr: Expr, table: pa.Table) -> Value:
@@ -839,21 +803,6 @@ def _agg_bool(which: str):
     return fn
 
 
-def _arg_extreme(which: str):
-    def fn(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
-        target = (pc.min if which == "min" else pc.max)(x) if not pat.is_null(x.type) else None
-        if target is None or not target.is_valid:
-            return pa.scalar(None, pa.int64())
-        if pat.is_floating(x.type) and math.isnan(target.as_py()):
-            mask = pc.is_nan(x)
-        else:
-            mask = pc.equal(x, target)
-        idx = pc.index(pc.fill_null(mask, False), True)
-        return idx.cast(pa.int64())
-
-    return fn
-
-
 def _eval_filter(expr: Expr, table: pa.Table) -> Value:
     """``x.filter(p)`` on a whole column: the values where ``p`` is true."""
     value, pred = (evaluate(a, table) for a in expr.args)
@@ -864,7 +813,9 @@ def _eval_filter(expr: Expr, table: pa.Table) -> Value:
 
 
 def _whole_column(expr: Expr, table: pa.Table) -> Value:
-    """Grouped aggregations with one group: top_k, bottom_k, implode, corr, cov."""
+    """Aggregations computed as one group by the group-by engine (mean, min, max, first, last,
+    arg_min, arg_max, top_k, bottom_k, implode, corr, cov), so a whole column and a group follow
+    exactly the same rules."""
     from frame import _aggregate
 
     result = _aggregate.aggregate(expr, table, _aggregate.whole(table.num_rows))
@@ -944,9 +895,9 @@ _EVALUATORS: dict[str, Callable[[Expr, pa.Table], Value]] = {
     "str_slice": _str_fn(_string_slice),
     "dt_part": _eval_dt_part,
     "sum": _agg_sum,
-    "mean": _agg_simple(_mean, "mean", numeric_only=True),
-    "min": _agg_simple(_minmax("min"), "min"),
-    "max": _agg_simple(_minmax("max"), "max"),
+    "mean": _whole_column,
+    "min": _whole_column,
+    "max": _whole_column,
     "count": _agg_count,
     "len": _agg_len,
     "null_count": _agg_null_count,
@@ -954,13 +905,13 @@ _EVALUATORS: dict[str, Callable[[Expr, pa.Table], Value]] = {
     "std": _agg_simple(_std_var("std"), "std", numeric_only=True),
     "var": _agg_simple(_std_var("var"), "var", numeric_only=True),
     "quantile": _agg_simple(_quantile, "quantile", numeric_only=True),
-    "first": _first_last("first"),
-    "last": _first_last("last"),
+    "first": _whole_column,
+    "last": _whole_column,
     "product": _agg_simple(_agg_product, "product", numeric_only=True),
     "any": _agg_simple(_agg_bool("any"), "any"),
     "all": _agg_simple(_agg_bool("all"), "all"),
-    "arg_min": _agg_simple(_arg_extreme("min"), "arg_min"),
-    "arg_max": _agg_simple(_arg_extreme("max"), "arg_max"),
+    "arg_min": _whole_column,
+    "arg_max": _whole_column,
     "top_k": _whole_column,
     "bottom_k": _whole_column,
     "implode": _whole_column,
