@@ -338,6 +338,8 @@ def out_unsigned(num: _Numeric) -> bool:
 
 
 def _agg_mean(expr, values, codes, ng):
+    if pat.is_decimal(values.type):
+        return _pyarrow_grouped(values, codes, ng, "mean")  # exact, in the decimal type
     num = _require_numeric(expr, values, "mean")
     if num is None:
         return pa.nulls(ng, pa.float64())
@@ -358,6 +360,8 @@ def _agg_mean(expr, values, codes, ng):
 
 
 def _agg_std_var(expr, values, codes, ng):
+    if pat.is_decimal(values.type):
+        values = pc.cast(values, pa.float64())
     num = _require_numeric(expr, values, expr.op)
     if num is None:
         return pa.nulls(ng, pa.float64())
