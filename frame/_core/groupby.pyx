@@ -649,15 +649,21 @@ def group_comoments(const double[::1] x, const double[::1] y, const int64_t[::1]
 
 def group_product(const numeric_t[::1] values, const int64_t[::1] codes, int64_t n_groups,
                   valid=None, int64_t offset=0):
-    """Per-group product of the non-null values (1 for none): int64 / uint64 (raising
-    ``OverflowError``) or float64."""
+    """Per-group product of the non-null values (1 for none): int64 / uint64 or float64.
+
+    Raises ``OverflowError`` when an integer product does not fit. Overflow is tracked per group
+    and a 0 clears it (the product is then 0 whatever came before), so the answer never depends
+    on the row order.
+    """
     cdef int64_t n = values.shape[0], i, c
     cdef const uint8_t* vp = _bits(valid)
-    cdef bint over = False
     cdef double[::1] fo
     cdef int64_t[::1] io
     cdef uint64_t[::1] uo
+    cdef uint8_t[::1] ov
     _validate(n, codes, n_groups)
+    overflowed = _zeros(n_groups, np.uint8)
+    ov = overflowed
     if numeric_t is float or numeric_t is double:
         out = np.ones(n_groups, dtype=np.float64)
         fo = out
@@ -672,7 +678,11 @@ def group_product(const numeric_t[::1] values, const int64_t[::1] codes, int64_t
             for i in range(n):
                 if vp == NULL or get_bit(vp, offset + i):
                     c = codes[i]
-                    over |= mul_u64(uo[c], <uint64_t>values[i], &uo[c])
+                    if values[i] == 0:
+                        uo[c] = 0
+                        ov[c] = 0
+                    elif mul_u64(uo[c], <uint64_t>values[i], &uo[c]):
+                        ov[c] = 1
     else:
         out = np.ones(n_groups, dtype=np.int64)
         io = out
@@ -680,8 +690,12 @@ def group_product(const numeric_t[::1] values, const int64_t[::1] codes, int64_t
             for i in range(n):
                 if vp == NULL or get_bit(vp, offset + i):
                     c = codes[i]
-                    over |= mul_i64(io[c], <int64_t>values[i], &io[c])
-    if over:
+                    if values[i] == 0:
+                        io[c] = 0
+                        ov[c] = 0
+                    elif mul_i64(io[c], <int64_t>values[i], &io[c]):
+                        ov[c] = 1
+    if overflowed.any():
         raise OverflowError("integer product overflows its result type")
     return out
 
