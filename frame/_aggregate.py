@@ -374,6 +374,13 @@ def _agg_std_var(expr, values, codes, ng):
 
 
 def _agg_product(expr, values, codes, ng):
+    if pat.is_decimal(values.type):
+        values = pc.cast(values, pa.float64())
+    if pat.is_duration(values.type):
+        raise UnsupportedTypeError(
+            f"product of {_name(expr)} ({type_name(values.type)}) has no meaning; cast it to an "
+            "integer first"
+        )
     num = _require_numeric(expr, values, "product")
     if num is None:
         return pa.array(np.ones(ng, dtype=np.int64))
@@ -384,6 +391,8 @@ def _agg_product(expr, values, codes, ng):
             f"product of {_name(expr)} overflows int64 in at least one group; cast the column "
             "to float64 first"
         ) from None
+    if pat.is_boolean(num.arrow_type):
+        return pa.array(out.view(np.int64))
     return pa.array(out)
 
 
@@ -430,8 +439,42 @@ def _agg_min_max(expr, values, codes, ng):
 
 
 def _arg_rows(values: pa.Array, codes: np.ndarray, ng: int, want_max: bool) -> np.ndarray:
-    num = _orderable(values)
+    """Row of the first min (max) non-null value of each group; -1 when none."""
+    try:
+        num = _orderable(values)
+    except ValueError:  # no 64-bit rank codes (wide decimals): a stable sort instead
+        return _sorted_pick(values, codes, ng, descending=want_max, position=None)
     return _gb.group_arg_extreme(num.values, codes, ng, want_max, num.valid, num.offset)
+
+
+def _sorted_pick(values: pa.Array, codes: np.ndarray, ng: int, *, descending: bool,
+                 position: float | None, interpolation: str = "lower") -> np.ndarray:
+    """Rows chosen from each group's non-null values in sorted order, for types the numeric
+    kernels do not cover: the first (``position=None``), or the quantile position."""
+    order = _ops.argsort(
+        [pa.chunked_array([pa.array(codes)]), pa.chunked_array([values])],
+        [False, descending],
+        [False, True],
+    )
+    sorted_codes = codes[order]
+    valid = np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False), dtype=bool)
+    counts = np.bincount(codes[valid], minlength=ng) if valid.any() else np.zeros(ng, np.int64)
+    starts = np.searchsorted(sorted_codes, np.arange(ng), side="left")
+    if position is None:
+        pick = np.zeros(ng, dtype=np.int64)
+    else:
+        exact = position * np.maximum(counts - 1, 0)
+        if interpolation == "lower":
+            pick = np.floor(exact)
+        elif interpolation == "higher":
+            pick = np.ceil(exact)
+        else:  # nearest, ties to even (np.rint)
+            pick = np.rint(exact)
+        pick = pick.astype(np.int64)
+    rows = np.full(ng, -1, dtype=np.int64)
+    has = counts > 0
+    rows[has] = order[starts[has] + pick[has]]
+    return rows
 
 
 def _agg_arg(expr, values, codes, ng):
@@ -468,6 +511,12 @@ def _agg_quantile(expr, values, codes, ng):
     if pat.is_boolean(values.type):
         values = pc.cast(values, pa.float64())  # like the whole-column quantile
         exact_result = False
+    if pat.is_decimal(values.type):
+        if exact_result:  # an element of the column: chosen in sorted order, kept exact
+            rows = _sorted_pick(values, codes, ng, descending=False,
+                                position=float(expr.params["q"]), interpolation=interp)
+            return _ops.take_column(pa.chunked_array([values]), rows, check_bounds=False)
+        values = pc.cast(values, pa.float64())
     num = _require_numeric(expr, values, "quantile")
     exact, as_float, state = _gb.group_quantile(
         num.values, codes, ng, float(expr.params["q"]), _INTERP[interp], num.valid, num.offset

@@ -683,45 +683,6 @@ def _column_of(value: Value) -> pa.ChunkedArray:
     return value
 
 
-def _agg_sum(expr: Expr, table: pa.Table) -> Value:
-    (value,) = _args(expr, table)
-    x = _column_of(value)
-    if pat.is_boolean(x.type):
-        x = pc.cast(x, pa.int64())
-    if not (is_numeric(x.type) or pat.is_null(x.type) or pat.is_duration(x.type)):
-        raise UnsupportedTypeError(
-            f"sum needs a numeric column, but {expr.args[0]!r} is {type_name(x.type)}"
-        )
-    if pat.is_null(x.type):
-        return pa.scalar(0, pa.int64())
-    if pat.is_integer(x.type):
-        return _checked_int_sum(x, expr)
-    return pc.sum(x, min_count=0)
-
-
-def _checked_int_sum(x: pa.ChunkedArray, expr: Expr) -> pa.Scalar:
-    """Integer sum in int64/uint64 that raises instead of wrapping on overflow."""
-    unsigned = pat.is_unsigned_integer(x.type)
-    out_type = pa.uint64() if unsigned else pa.int64()
-    n = len(x) - x.null_count
-    if n == 0:
-        return pa.scalar(0, out_type)
-    mm = pc.min_max(x)
-    lo, hi = mm["min"].as_py(), mm["max"].as_py()
-    bound = max(abs(lo), abs(hi)) * n
-    limit = 2**64 - 1 if unsigned else _INT64_MAX
-    if bound <= limit:
-        return pc.sum(x, min_count=0).cast(out_type)
-    exact = pc.sum(pc.cast(x, pa.decimal128(38, 0)), min_count=0).as_py()
-    total = int(exact)
-    if (unsigned and total > limit) or (not unsigned and not -_INT64_MAX - 1 <= total <= limit):
-        raise ComputeError(
-            f"sum of {expr.args[0]!r} overflows {out_type}; cast the column to float64 or "
-            "decimal128 before summing"
-        )
-    return pa.scalar(total, out_type)
-
-
 def _agg_simple(fn: Callable[..., pa.Scalar], what: str, numeric_only: bool = False):
     def evaluator(expr: Expr, table: pa.Table) -> Value:
         (value,) = _args(expr, table)
@@ -735,30 +696,6 @@ def _agg_simple(fn: Callable[..., pa.Scalar], what: str, numeric_only: bool = Fa
         return fn(x, expr.params)
 
     return evaluator
-
-
-def _std_var(which: str):
-    def fn(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
-        if pat.is_null(x.type) or pat.is_boolean(x.type):
-            x = pc.cast(x, pa.float64())
-        f = pc.stddev if which == "std" else pc.variance
-        return f(x, ddof=params["ddof"]).cast(pa.float64())
-
-    return fn
-
-
-def _quantile(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
-    interp = params["interpolation"]
-    if pat.is_null(x.type) or pat.is_boolean(x.type):
-        x = pc.cast(x, pa.float64())
-    result = pc.quantile(x, q=params["q"], interpolation=interp)
-    if len(result) == 0:
-        out_type = pa.float64() if interp in ("linear", "midpoint") else x.type
-        return pa.scalar(None, out_type)
-    scalar = result[0]
-    if interp in ("linear", "midpoint") and not pat.is_floating(scalar.type):
-        scalar = scalar.cast(pa.float64())
-    return scalar
 
 
 def _agg_count(expr: Expr, table: pa.Table) -> Value:
@@ -787,12 +724,6 @@ def _agg_n_unique(expr: Expr, table: pa.Table) -> Value:
     return pa.scalar(_ops.n_unique(x), pa.int64())
 
 
-def _agg_product(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
-    if pat.is_boolean(x.type) or pat.is_null(x.type):
-        x = pc.cast(x, pa.int64())
-    return pc.product(x, min_count=0)
-
-
 def _agg_bool(which: str):
     def fn(x: pa.ChunkedArray, params: dict[str, Any]) -> pa.Scalar:
         if not (pat.is_boolean(x.type) or pat.is_null(x.type)):
@@ -813,9 +744,9 @@ def _eval_filter(expr: Expr, table: pa.Table) -> Value:
 
 
 def _whole_column(expr: Expr, table: pa.Table) -> Value:
-    """Aggregations computed as one group by the group-by engine (mean, min, max, first, last,
-    arg_min, arg_max, top_k, bottom_k, implode, corr, cov), so a whole column and a group follow
-    exactly the same rules."""
+    """Aggregations computed as one group by the group-by engine (sum, mean, min, max, std, var,
+    quantile, product, first, last, arg_min, arg_max, top_k, bottom_k, implode, corr, cov), so a
+    whole column and a group follow exactly the same rules."""
     from frame import _aggregate
 
     result = _aggregate.aggregate(expr, table, _aggregate.whole(table.num_rows))
@@ -894,7 +825,7 @@ _EVALUATORS: dict[str, Callable[[Expr, pa.Table], Value]] = {
     "str_replace_all": _str_fn(_string_replace),
     "str_slice": _str_fn(_string_slice),
     "dt_part": _eval_dt_part,
-    "sum": _agg_sum,
+    "sum": _whole_column,
     "mean": _whole_column,
     "min": _whole_column,
     "max": _whole_column,
@@ -902,12 +833,12 @@ _EVALUATORS: dict[str, Callable[[Expr, pa.Table], Value]] = {
     "len": _agg_len,
     "null_count": _agg_null_count,
     "n_unique": _agg_n_unique,
-    "std": _agg_simple(_std_var("std"), "std", numeric_only=True),
-    "var": _agg_simple(_std_var("var"), "var", numeric_only=True),
-    "quantile": _agg_simple(_quantile, "quantile", numeric_only=True),
+    "std": _whole_column,
+    "var": _whole_column,
+    "quantile": _whole_column,
     "first": _whole_column,
     "last": _whole_column,
-    "product": _agg_simple(_agg_product, "product", numeric_only=True),
+    "product": _whole_column,
     "any": _agg_simple(_agg_bool("any"), "any"),
     "all": _agg_simple(_agg_bool("all"), "all"),
     "arg_min": _whole_column,
