@@ -637,7 +637,14 @@ class Expr:
         return self._agg("bottom_k", k=_check_k(k))
 
     def implode(self) -> Expr:
-        """All values as one list (one list per group inside ``group_by(...).agg``)."""
+        """All values as one list (one list per group inside ``group_by(...).agg``).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"a": [1, None, 3]}).select(fr.col("a").implode()).item()
+        [1, None, 3]
+        """
         return self._agg("implode")
 
     # ---------------------------------------------------------------- row selection and windows

@@ -118,47 +118,124 @@ class GroupBy:
         return self.agg(_len().alias(name))
 
     def count(self) -> DataFrame:
-        """Rows per group (same as :meth:`len`, in a column called ``count``)."""
+        """Rows per group (same as :meth:`len`, in a column called ``count``).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"g": ["x", "y", "x"]}).group_by("g").count().rows()
+        [('x', 2), ('y', 1)]
+        """
         return self.len("count")
 
     def sum(self) -> DataFrame:
-        """Sum of every non-key column per group."""
+        """Sum of every non-key column per group.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"g": [1, 1, 2], "v": [1, 2, 3]}).group_by("g").sum().rows()
+        [(1, 3), (2, 3)]
+        """
         return self._agg_all("sum")
 
     def mean(self) -> DataFrame:
-        """Mean of every non-key column per group."""
+        """Mean of every non-key column per group.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"g": [1, 1, 2], "v": [1, 2, 3]}).group_by("g").mean().rows()
+        [(1, 1.5), (2, 3.0)]
+        """
         return self._agg_all("mean")
 
     def min(self) -> DataFrame:
-        """Minimum of every non-key column per group."""
+        """Minimum of every non-key column per group.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"g": [1, 1, 2], "v": [1, 2, 3]}).group_by("g").min().rows()
+        [(1, 1), (2, 3)]
+        """
         return self._agg_all("min")
 
     def max(self) -> DataFrame:
-        """Maximum of every non-key column per group."""
+        """Maximum of every non-key column per group.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"g": [1, 1, 2], "v": [1, 2, 3]}).group_by("g").max().rows()
+        [(1, 2), (2, 3)]
+        """
         return self._agg_all("max")
 
     def first(self) -> DataFrame:
-        """First row's value of every non-key column per group."""
+        """First row's value of every non-key column per group.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"g": [1, 1, 2], "v": [None, 2, 3]}).group_by("g").first().rows()
+        [(1, None), (2, 3)]
+        """
         return self._agg_all("first")
 
     def last(self) -> DataFrame:
-        """Last row's value of every non-key column per group."""
+        """Last row's value of every non-key column per group.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"g": [1, 1, 2], "v": [1, None, 3]}).group_by("g").last().rows()
+        [(1, None), (2, 3)]
+        """
         return self._agg_all("last")
 
     def median(self) -> DataFrame:
-        """Median of every non-key column per group."""
+        """Median of every non-key column per group.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"g": [1, 1, 2], "v": [1, 2, 3]}).group_by("g").median().rows()
+        [(1, 1.5), (2, 3.0)]
+        """
         return self._agg_all("median")
 
     def n_unique(self) -> DataFrame:
-        """Distinct values of every non-key column per group."""
+        """Distinct values of every non-key column per group.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"g": [1, 1, 2], "v": [5, 5, 3]}).group_by("g").n_unique().rows()
+        [(1, 1), (2, 1)]
+        """
         return self._agg_all("n_unique")
 
     def std(self, ddof: int = 1) -> DataFrame:
-        """Standard deviation of every non-key column per group."""
+        """Standard deviation of every non-key column per group.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"g": [1, 1, 2], "v": [1.0, 3.0, 3.0]}).group_by("g").std().rows()
+        [(1, 1.4142135623730951), (2, None)]
+        """
         return self._agg_all("std", ddof=ddof)
 
     def var(self, ddof: int = 1) -> DataFrame:
-        """Variance of every non-key column per group."""
+        """Variance of every non-key column per group.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"g": [1, 1, 2], "v": [1.0, 3.0, 3.0]}).group_by("g").var().rows()
+        [(1, 2.0), (2, None)]
+        """
         return self._agg_all("var", ddof=ddof)
 
     # ------------------------------------------------------------------ rows per group
@@ -211,7 +288,15 @@ class GroupBy:
         return order[keep]
 
     def __iter__(self) -> Iterator[tuple[tuple[Any, ...], DataFrame]]:
-        """``(key tuple, sub-frame)`` per group, in output group order."""
+        """``(key tuple, sub-frame)`` per group, in output group order.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"g": ["a", "b", "a"], "v": [1, 2, 3]})
+        >>> [(key, sub["v"].to_list()) for key, sub in df.group_by("g")]
+        [(('a',), [1, 3]), (('b',), [2])]
+        """
         from frame.dataframe import DataFrame
 
         g = self._grouping
