@@ -319,13 +319,7 @@ def _agg_sum(expr, values, codes, ng):
     num = _require_numeric(expr, values, "sum")
     if num is None:
         return pa.array(np.zeros(ng, dtype=np.int64))
-    try:
-        out = _gb.group_sum(num.values, codes, ng, num.valid, num.offset)
-    except OverflowError:
-        raise ComputeError(
-            f"sum of {_name(expr)} overflows {'uint64' if out_unsigned(num) else 'int64'} in at "
-            "least one group; cast the column to float64 or decimal128 before summing"
-        ) from None
+    out = _checked(_gb.group_sum, expr, num, codes, ng)
     if pat.is_duration(num.arrow_type):
         return pa.array(out).view(num.arrow_type)
     if pat.is_boolean(num.arrow_type):
@@ -333,8 +327,16 @@ def _agg_sum(expr, values, codes, ng):
     return pa.array(out)
 
 
-def out_unsigned(num: _Numeric) -> bool:
-    return pat.is_unsigned_integer(num.physical) and not pat.is_boolean(num.arrow_type)
+def _checked(kernel, expr: Expr, num: _Numeric, codes: np.ndarray, ng: int) -> np.ndarray:
+    """Run an integer sum/product kernel; overflow becomes a ComputeError naming the column."""
+    try:
+        return kernel(num.values, codes, ng, num.valid, num.offset)
+    except OverflowError:
+        unsigned = pat.is_unsigned_integer(num.physical) and not pat.is_boolean(num.arrow_type)
+        raise ComputeError(
+            f"{expr.op} of {_name(expr)} overflows {'uint64' if unsigned else 'int64'} in at least "
+            "one group; cast the column to float64 (or decimal128) first"
+        ) from None
 
 
 def _agg_mean(expr, values, codes, ng):
@@ -384,13 +386,7 @@ def _agg_product(expr, values, codes, ng):
     num = _require_numeric(expr, values, "product")
     if num is None:
         return pa.array(np.ones(ng, dtype=np.int64))
-    try:
-        out = _gb.group_product(num.values, codes, ng, num.valid, num.offset)
-    except OverflowError:
-        raise ComputeError(
-            f"product of {_name(expr)} overflows int64 in at least one group; cast the column "
-            "to float64 first"
-        ) from None
+    out = _checked(_gb.group_product, expr, num, codes, ng)
     if pat.is_boolean(num.arrow_type):
         return pa.array(out.view(np.int64))
     return pa.array(out)

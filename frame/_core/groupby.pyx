@@ -647,6 +647,15 @@ def group_comoments(const double[::1] x, const double[::1] y, const int64_t[::1]
 # ------------------------------------------------------------------------------------------------
 # product
 
+cdef inline bint _mul_into(uint64_t* acc, numeric_t v) noexcept nogil:
+    """``acc *= v`` in uint64 (unsigned input) or int64 (signed, through the same bits); True
+    on overflow."""
+    if numeric_t is uint8_t or numeric_t is uint16_t or numeric_t is uint32_t or numeric_t is uint64_t:
+        return mul_u64(acc[0], <uint64_t>v, acc)
+    else:
+        return mul_i64(<int64_t>acc[0], <int64_t>v, <int64_t*>acc)
+
+
 def group_product(const numeric_t[::1] values, const int64_t[::1] codes, int64_t n_groups,
                   valid=None, int64_t offset=0):
     """Per-group product of the non-null values (1 for none): int64 / uint64 or float64.
@@ -658,8 +667,7 @@ def group_product(const numeric_t[::1] values, const int64_t[::1] codes, int64_t
     cdef int64_t n = values.shape[0], i, c
     cdef const uint8_t* vp = _bits(valid)
     cdef double[::1] fo
-    cdef int64_t[::1] io
-    cdef uint64_t[::1] uo
+    cdef uint64_t[::1] acc
     cdef uint8_t[::1] ov
     _validate(n, codes, n_groups)
     overflowed = _zeros(n_groups, np.uint8)
@@ -671,29 +679,19 @@ def group_product(const numeric_t[::1] values, const int64_t[::1] codes, int64_t
             for i in range(n):
                 if vp == NULL or get_bit(vp, offset + i):
                     fo[codes[i]] *= <double>values[i]
-    elif numeric_t is uint8_t or numeric_t is uint16_t or numeric_t is uint32_t or numeric_t is uint64_t:
-        out = np.ones(n_groups, dtype=np.uint64)
-        uo = out
-        with nogil:
-            for i in range(n):
-                if vp == NULL or get_bit(vp, offset + i):
-                    c = codes[i]
-                    if values[i] == 0:
-                        uo[c] = 0
-                        ov[c] = 0
-                    elif mul_u64(uo[c], <uint64_t>values[i], &uo[c]):
-                        ov[c] = 1
     else:
-        out = np.ones(n_groups, dtype=np.int64)
-        io = out
+        unsigned = (numeric_t is uint8_t or numeric_t is uint16_t or numeric_t is uint32_t
+                    or numeric_t is uint64_t)
+        out = np.ones(n_groups, dtype=np.uint64 if unsigned else np.int64)
+        acc = out.view(np.uint64)
         with nogil:
             for i in range(n):
                 if vp == NULL or get_bit(vp, offset + i):
                     c = codes[i]
                     if values[i] == 0:
-                        io[c] = 0
+                        acc[c] = 0
                         ov[c] = 0
-                    elif mul_i64(io[c], <int64_t>values[i], &io[c]):
+                    elif _mul_into(&acc[c], values[i]):
                         ov[c] = 1
     if overflowed.any():
         raise OverflowError("integer product overflows its result type")

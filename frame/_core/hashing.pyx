@@ -321,6 +321,18 @@ cdef void _minmax_int(const int_t* vals, const uint8_t* valid, int64_t off, int6
     n_valid[0] = cnt
 
 
+cdef inline int64_t _direct_code(int64_t* table, int64_t k, int64_t row, int64_t* first,
+                                 int64_t* nu) noexcept nogil:
+    """Code of key ``k`` in a direct table (-1 = unseen), numbered in order of first appearance."""
+    cdef int64_t c = table[k]
+    if c < 0:
+        c = nu[0]
+        table[k] = c
+        first[c] = row
+        nu[0] = c + 1
+    return c
+
+
 cdef int64_t _fact_int_direct(const int_t* vals, const uint8_t* valid, int64_t off, int64_t n,
                               uint64_t base, uint64_t rng, int64_t* codes, int64_t* first,
                               int64_t* null_code) noexcept nogil:
@@ -340,13 +352,7 @@ cdef int64_t _fact_int_direct(const int_t* vals, const uint8_t* valid, int64_t o
             codes[i] = nc
             continue
         k = <uint64_t><int64_t>vals[off + i] - base
-        c = table[k]
-        if c < 0:
-            c = nu
-            table[k] = c
-            first[nu] = i
-            nu += 1
-        codes[i] = c
+        codes[i] = _direct_code(table, <int64_t>k, i, first, &nu)
     free(table)
     null_code[0] = nc
     return nu
@@ -765,13 +771,7 @@ cdef int64_t _dict_codes(const int_t* idx, const uint8_t* valid, int64_t off, in
             k = null_key
         else:
             k = dcodes[<int64_t>idx[off + i]]
-        c = table[k]
-        if c < 0:
-            c = nu
-            table[k] = c
-            first[nu] = i
-            nu += 1
-        codes[i] = c
+        codes[i] = _direct_code(table, k, i, first, &nu)
     return nu
 
 
