@@ -87,7 +87,10 @@ class GroupBy:
         items = list(aggs)
         if len(items) == 1 and isinstance(items[0], list | tuple):
             items = list(items[0])
-        exprs = _eval.expand(items, table.schema)
+        # selectors (fr.all(), fr.col(dtype)) expand over the non-key columns, as in polars
+        keys = set(self._key_names)
+        value_schema = pa.schema([f for f in table.schema if f.name not in keys])
+        exprs = _eval.expand(items, value_schema)
         exprs += [(_as_expr(v)).alias(name) for name, v in named_aggs.items()]
         names = [e.output_name() for e in exprs]
         _eval.check_unique_names(self._key_names + names)

@@ -1542,3 +1542,11 @@ def test_concurrent_group_by_on_a_shared_frame() -> None:
         results = list(pool.map(worker, range(4)))
     for r in results:
         assert_frame_equal(r, serial, check_exact=True)
+
+
+def test_selectors_in_agg_expand_over_the_non_key_columns() -> None:
+    df = fr.DataFrame({"g": [1, 1, 2], "a": [1, 2, 3], "b": [1.0, 2.0, 3.0]})
+    assert df.group_by("g").agg(fr.all().sum()).rows() == [(1, 3, 3.0), (2, 3, 3.0)]
+    assert df.group_by("g").agg(fr.col("a", "b").max()).columns == ["g", "a", "b"]
+    # a key can still be aggregated by name
+    assert df.group_by("g").agg(fr.col("g").count().alias("n")).rows() == [(1, 2), (2, 1)]
