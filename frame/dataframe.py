@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.types as pat
 
 from frame import _eval, _ops
+from frame import join as _join
 from frame._construct import check_names, to_table
 from frame._repr import render_html, render_table
 from frame.dtypes import is_numeric, is_string_like, to_arrow_type, type_name
@@ -548,6 +549,62 @@ class DataFrame:
         [('a', 2.0), ('b', 4.0)]
         """
         return GroupBy(self, keys, maintain_order=maintain_order, sort=sort)
+
+    def join(
+        self,
+        other: DataFrame,
+        on: str | Sequence[str] | None = None,
+        how: str = "inner",
+        *,
+        left_on: str | Sequence[str] | None = None,
+        right_on: str | Sequence[str] | None = None,
+        suffix: str = "_right",
+        nulls_equal: bool = False,
+        validate: str = "m:m",
+        coalesce: bool | None = None,
+    ) -> DataFrame:
+        """Join with ``other`` on equal keys (or every pair of rows for ``how="cross"``).
+
+        ``how`` is inner, left, right, full, semi, anti or cross. Null keys match nothing unless
+        ``nulls_equal=True``; NaN matches NaN and -0.0 matches 0.0; categorical keys match by
+        value. Keys of different types are joined only through a safe promotion (int32 with
+        int64, string with large_string or categorical, float32 with float64); anything else
+        raises ``SchemaError`` naming both types. Inner and left joins keep the left order (each
+        left row followed by its matches in right order); right joins keep the right order; a
+        full join lists the left join, then the unmatched right rows. ``validate`` ("1:m",
+        "m:1", "1:1") checks key uniqueness; an output too large for memory raises
+        ``ComputeError`` before anything is allocated.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> users = fr.DataFrame({"id": [1, 2, 3], "name": ["ann", "bob", "cy"]})
+        >>> orders = fr.DataFrame({"id": [3, 1, 1, 4], "amount": [5.0, 7.5, 1.0, 2.0]})
+        >>> users.join(orders, on="id").rows()
+        [(1, 'ann', 7.5), (1, 'ann', 1.0), (3, 'cy', 5.0)]
+        >>> users.join(orders, on="id", how="left").rows()
+        [(1, 'ann', 7.5), (1, 'ann', 1.0), (2, 'bob', None), (3, 'cy', 5.0)]
+        >>> users.join(orders, on="id", how="anti").rows()
+        [(2, 'bob')]
+        """
+        if not isinstance(other, DataFrame):
+            raise InvalidOperationError(
+                f"join needs a frame DataFrame, got {type(other).__name__}; wrap it with "
+                "fr.from_arrow(...) (or fr.from_pandas / fr.from_polars)"
+            )
+        table = _join.join(
+            self._table,
+            other._table,
+            on,
+            how,
+            left_on=left_on,
+            right_on=right_on,
+            suffix=suffix,
+            nulls_equal=nulls_equal,
+            validate=validate,
+            coalesce=coalesce,
+        )
+        return DataFrame._from_table(table)
 
     def explode(self, columns: str | Sequence[str]) -> DataFrame:
         """One row per list element of ``columns`` (other columns repeated).

@@ -1,0 +1,280 @@
+"""``DataFrame.join``: equi-joins (inner, left, right, full, semi, anti) and cross joins.
+
+Plan: the key columns of both sides are brought to one type (a documented safe promotion, or a
+``SchemaError`` naming both sides), factorized *together* so equal keys share a code, the build
+side's rows are counting-sorted by code, and ``frame._core.join`` turns the probe side's codes
+into (probe row, build row) pairs; the take kernel then gathers the output columns.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.types as pat
+
+from frame import _ops
+from frame._core import groupby as _gb
+from frame._core import join as _join
+from frame.dtypes import type_name
+from frame.exceptions import ColumnNotFoundError, ComputeError, InvalidOperationError, SchemaError
+
+__all__ = ["JOIN_TYPES", "join"]
+
+JOIN_TYPES = ("inner", "left", "right", "full", "semi", "anti", "cross")
+_VALIDATE = ("m:m", "1:m", "m:1", "1:1")
+
+
+def _names(value: str | Sequence[str] | None, what: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    names = list(value)
+    for n in names:
+        if not isinstance(n, str):
+            raise InvalidOperationError(f"{what} takes column names, got {type(n).__name__}")
+    return names
+
+
+# ------------------------------------------------------------------------------------ key types
+def _plain(t: pa.DataType) -> pa.DataType:
+    return t.value_type if pat.is_dictionary(t) else t
+
+
+def _string_like(t: pa.DataType) -> bool:
+    return pat.is_string(t) or pat.is_large_string(t) or pat.is_string_view(t)
+
+
+def _binary_like(t: pa.DataType) -> bool:
+    return pat.is_binary(t) or pat.is_large_binary(t) or pat.is_binary_view(t)
+
+
+def _common_key_type(lname: str, lt: pa.DataType, rname: str, rt: pa.DataType) -> pa.DataType | None:
+    """The type both keys are compared in (None: compare as they are), or a SchemaError."""
+    if lt == rt:
+        return None
+    a, b = _plain(lt), _plain(rt)
+    if a == b:
+        return a if pat.is_dictionary(lt) != pat.is_dictionary(rt) else None
+    if _string_like(a) and _string_like(b):
+        return pa.large_string()
+    if _binary_like(a) and _binary_like(b):
+        return pa.large_binary()
+    if pat.is_signed_integer(a) and pat.is_signed_integer(b):
+        return a if a.bit_width >= b.bit_width else b
+    if pat.is_unsigned_integer(a) and pat.is_unsigned_integer(b):
+        return a if a.bit_width >= b.bit_width else b
+    if pat.is_floating(a) and pat.is_floating(b):
+        return pa.float64()
+    raise SchemaError(
+        f"cannot join key {lname!r} ({type_name(lt)}) with {rname!r} ({type_name(rt)}): the types "
+        "differ and converting one could change which rows match; cast one side explicitly, "
+        "e.g. .with_columns(fr.col(name).cast(...))"
+    )
+
+
+def _key_pair(left: pa.ChunkedArray, right: pa.ChunkedArray, lname: str, rname: str):
+    target = _common_key_type(lname, left.type, rname, right.type)
+    if target is not None:
+        left = left.cast(target) if left.type != target else left
+        right = right.cast(target) if right.type != target else right
+    return left, right
+
+
+# ------------------------------------------------------------------------------------ codes
+def _joint_codes(lkeys, rkeys, nulls_equal: bool):
+    """Codes of the left and right rows in one code space, and its size.
+
+    Rows that must match nothing (a null key when nulls are not equal) get a code of their own
+    side's sentinel: ``ng`` for the right side, ``ng + 1`` for the left, whose build slices are
+    empty -- so the kernels never see a negative code.
+    """
+    n_l = len(lkeys[0])
+    combined = [
+        pa.chunked_array(list(lk.chunks) + list(rk.chunks), type=lk.type)
+        for lk, rk in zip(lkeys, rkeys)
+    ]
+    if len(combined[0]) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), 0
+    codes, ng, _first = _ops.factorize(combined)
+    codes = np.array(codes, dtype=np.int64, copy=True)
+    if not nulls_equal:
+        null_rows = None
+        for c in combined:
+            if c.null_count:
+                m = np.asarray(pc.is_null(c).to_numpy(zero_copy_only=False), dtype=bool)
+                null_rows = m if null_rows is None else (null_rows | m)
+        if null_rows is not None:
+            codes[:n_l][null_rows[:n_l]] = ng + 1
+            codes[n_l:][null_rows[n_l:]] = ng
+    return np.ascontiguousarray(codes[:n_l]), np.ascontiguousarray(codes[n_l:]), ng
+
+
+def _validate_unique(codes: np.ndarray, ng: int, side: str, keys: list[pa.ChunkedArray], names: list[str]):
+    """``validate``: every (matching) key appears at most once on ``side``."""
+    counts = np.bincount(codes, minlength=ng + 2)[:ng]
+    dup = np.flatnonzero(counts > 1)
+    if len(dup):
+        row = int(np.flatnonzero(codes == dup[0])[0])
+        value = tuple(k[row].as_py() for k in keys)
+        shown = value[0] if len(value) == 1 else value
+        raise ComputeError(
+            f"join validation failed: the {side} keys {names} are not unique (e.g. {shown!r} "
+            f"appears {int(counts[dup[0]])} times); use validate='m:m' or deduplicate first"
+        )
+
+
+def _check_size(rows: int, width_bytes: int) -> None:
+    """Refuse an output that cannot fit in memory instead of being killed by the OS."""
+    need = rows * (16 + width_bytes)
+    try:
+        avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return
+    if need > avail:
+        raise ComputeError(
+            f"the join would produce {rows:,} rows (about {need / 2**30:.1f} GiB) but only "
+            f"{avail / 2**30:.1f} GiB of memory is available; check for duplicate keys on both "
+            "sides (validate='1:m' or 'm:1' says where) or join on more columns"
+        )
+
+
+def _row_bytes(table: pa.Table) -> int:
+    total = 0
+    for f in table.schema:
+        try:
+            total += max(f.type.bit_width // 8, 1)
+        except ValueError:
+            total += 16  # variable width: a guess per value
+    return total
+
+
+def _pairs(probe_codes, build_codes, ncodes: int, keep_unmatched: bool, width: int):
+    order, offsets = _gb.group_order(build_codes, ncodes)
+    total = _join.join_size(probe_codes, offsets, keep_unmatched)
+    _check_size(total, width)
+    return _join.join_fill(probe_codes, order, offsets, keep_unmatched)
+
+
+# ------------------------------------------------------------------------------------ join
+def join(
+    lt: pa.Table,
+    rt: pa.Table,
+    on: str | Sequence[str] | None = None,
+    how: str = "inner",
+    *,
+    left_on: str | Sequence[str] | None = None,
+    right_on: str | Sequence[str] | None = None,
+    suffix: str = "_right",
+    nulls_equal: bool = False,
+    validate: str = "m:m",
+    coalesce: bool | None = None,
+) -> pa.Table:
+    """The joined table; see :meth:`frame.DataFrame.join` for the rules."""
+    if how not in JOIN_TYPES:
+        raise InvalidOperationError(f"unknown join type {how!r}; use one of {', '.join(JOIN_TYPES)}")
+    if validate not in _VALIDATE:
+        raise InvalidOperationError(f"validate must be one of {', '.join(_VALIDATE)}, got {validate!r}")
+    if how == "cross":
+        if on is not None or left_on is not None or right_on is not None:
+            raise InvalidOperationError("a cross join takes no keys (drop on/left_on/right_on)")
+        return _cross(lt, rt, suffix)
+    if on is not None and (left_on is not None or right_on is not None):
+        raise InvalidOperationError("pass either on=... or left_on=/right_on=..., not both")
+    lnames = _names(on if on is not None else left_on, "on")
+    rnames = _names(on if on is not None else right_on, "on")
+    if not lnames or not rnames:
+        raise InvalidOperationError(f"a {how} join needs keys: on='id' or left_on=.../right_on=...")
+    if len(lnames) != len(rnames):
+        raise InvalidOperationError(
+            f"left_on has {len(lnames)} keys but right_on has {len(rnames)}; give one right key per left key"
+        )
+    for n in lnames:
+        if n not in lt.column_names:
+            raise ColumnNotFoundError.for_name(n, lt.column_names)
+    for n in rnames:
+        if n not in rt.column_names:
+            raise ColumnNotFoundError.for_name(n, rt.column_names)
+    lkeys, rkeys = [], []
+    for ln, rn in zip(lnames, rnames):
+        lk, rk = _key_pair(lt.column(ln), rt.column(rn), ln, rn)
+        lkeys.append(lk)
+        rkeys.append(rk)
+    lcodes, rcodes, ng = _joint_codes(lkeys, rkeys, nulls_equal)
+    if validate in ("1:m", "1:1"):
+        _validate_unique(lcodes, ng, "left", [lt.column(n) for n in lnames], lnames)
+    if validate in ("m:1", "1:1"):
+        _validate_unique(rcodes, ng, "right", [rt.column(n) for n in rnames], rnames)
+    ncodes = ng + 2
+    if coalesce is None:
+        coalesce = how != "full"
+
+    if how in ("semi", "anti"):
+        has = np.bincount(rcodes, minlength=ncodes)[:ng] > 0 if len(rcodes) else np.zeros(ng, bool)
+        has = np.concatenate([has, [False, False]])
+        keep = has[lcodes] if how == "semi" else ~has[lcodes]
+        return _ops.take_table(lt, np.flatnonzero(keep))
+
+    width = _row_bytes(lt) + _row_bytes(rt)
+    if how == "right":
+        ri, li = _pairs(rcodes, lcodes, ncodes, True, width)
+    else:
+        li, ri = _pairs(lcodes, rcodes, ncodes, how in ("left", "full"), width)
+        if how == "full":
+            left_count = np.bincount(lcodes, minlength=ncodes)
+            unmatched = np.flatnonzero((left_count[rcodes] == 0) | (rcodes >= ng))
+            if len(unmatched):
+                li = np.concatenate([li, np.full(len(unmatched), -1, dtype=np.int64)])
+                ri = np.concatenate([ri, unmatched])
+    return _assemble(lt, rt, li, ri, lnames, rnames, lkeys, rkeys, how, suffix, coalesce)
+
+
+def _assemble(lt, rt, li, ri, lnames, rnames, lkeys, rkeys, how, suffix, coalesce) -> pa.Table:
+    cols: dict[str, pa.Array | pa.ChunkedArray] = {}
+    left_taken = {n: _ops.take_column(lt.column(n), li, check_bounds=False) for n in lt.column_names}
+    key_of = dict(zip(lnames, range(len(lnames))))
+    for n in lt.column_names:
+        col = left_taken[n]
+        if coalesce and n in key_of:
+            k = key_of[n]
+            if how == "right":
+                col = _ops.take_column(rkeys[k], ri, check_bounds=False)
+            elif how == "full":
+                lk = _ops.take_column(lkeys[k], li, check_bounds=False)
+                rk = _ops.take_column(rkeys[k], ri, check_bounds=False)
+                col = pc.coalesce(lk, rk)
+        cols[n] = col
+    right_keys = set(rnames) if coalesce else set()
+    for n in rt.column_names:
+        if n in right_keys:
+            continue
+        name = n
+        while name in cols:
+            name = name + suffix
+        cols[name] = _ops.take_column(rt.column(n), ri, check_bounds=False)
+    if not cols:
+        return pa.table({})
+    return pa.table(cols)
+
+
+def _cross(lt: pa.Table, rt: pa.Table, suffix: str) -> pa.Table:
+    n_l, n_r = lt.num_rows, rt.num_rows
+    _check_size(n_l * n_r, _row_bytes(lt) + _row_bytes(rt))
+    li = np.repeat(np.arange(n_l, dtype=np.int64), n_r)
+    ri = np.tile(np.arange(n_r, dtype=np.int64), n_l)
+    cols: dict[str, Any] = {}
+    for n in lt.column_names:
+        cols[n] = _ops.take_column(lt.column(n), li, check_bounds=False)
+    for n in rt.column_names:
+        name = n
+        while name in cols:
+            name = name + suffix
+        cols[name] = _ops.take_column(rt.column(n), ri, check_bounds=False)
+    if not cols:
+        return _ops.take_table(lt, li)
+    return pa.table(cols)
