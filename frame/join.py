@@ -102,7 +102,7 @@ def _joint_codes(lkeys, rkeys, nulls_equal: bool):
     if len(combined[0]) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), 0
     codes, ng, _first = _ops.factorize(combined)
-    codes = np.array(codes, dtype=np.int64, copy=True)
+    codes = np.asarray(codes, dtype=np.int64)  # a fresh array from factorize: marked in place
     if not nulls_equal:
         null_rows = None
         for c in combined:
@@ -155,6 +155,7 @@ def _row_bytes(table: pa.Table) -> int:
 
 
 def _pairs(probe_codes, build_codes, ncodes: int, keep_unmatched: bool, width: int):
+    """``(probe rows, build rows, probe rows are 0..n-1)`` of the matching pairs."""
     order, offsets = _gb.group_order(build_codes, ncodes)
     total = _join.join_size(probe_codes, offsets, keep_unmatched)
     _check_size(total, width)
@@ -222,21 +223,32 @@ def join(
 
     width = _row_bytes(lt) + _row_bytes(rt)
     if how == "right":
-        ri, li = _pairs(rcodes, lcodes, ncodes, True, width)
+        ri, li, _ = _pairs(rcodes, lcodes, ncodes, True, width)
+        left_identity = False
     else:
-        li, ri = _pairs(lcodes, rcodes, ncodes, how in ("left", "full"), width)
+        li, ri, left_identity = _pairs(lcodes, rcodes, ncodes, how in ("left", "full"), width)
         if how == "full":
             left_count = np.bincount(lcodes, minlength=ncodes)
             unmatched = np.flatnonzero((left_count[rcodes] == 0) | (rcodes >= ng))
             if len(unmatched):
                 li = np.concatenate([li, np.full(len(unmatched), -1, dtype=np.int64)])
                 ri = np.concatenate([ri, unmatched])
-    return _assemble(lt, rt, li, ri, lnames, rnames, lkeys, rkeys, how, suffix, coalesce)
+                left_identity = False
+    return _assemble(
+        lt, rt, li, ri, lnames, rnames, lkeys, rkeys, how, suffix, coalesce, left_identity
+    )
 
 
-def _assemble(lt, rt, li, ri, lnames, rnames, lkeys, rkeys, how, suffix, coalesce) -> pa.Table:
+def _assemble(
+    lt, rt, li, ri, lnames, rnames, lkeys, rkeys, how, suffix, coalesce, left_identity=False
+) -> pa.Table:
     cols: dict[str, pa.Array | pa.ChunkedArray] = {}
-    left_taken = {n: _ops.take_column(lt.column(n), li, check_bounds=False) for n in lt.column_names}
+    if left_identity:  # every left row once, in order: the left columns as they are (no copy)
+        left_taken = {n: lt.column(n) for n in lt.column_names}
+    else:
+        left_taken = {
+            n: _ops.take_column(lt.column(n), li, check_bounds=False) for n in lt.column_names
+        }
     key_of = dict(zip(lnames, range(len(lnames))))
     for n in lt.column_names:
         col = left_taken[n]

@@ -28,68 +28,81 @@ def _empty(int64_t n):
     return np.frombuffer(allocate(n * 8, False), dtype=np.int64)
 
 
-cdef inline int64_t _row_count(const int64_t* codes, const int64_t* offsets, int64_t i,
-                               bint keep_unmatched) noexcept nogil:
-    cdef int64_t c = codes[i]
-    cdef int64_t m = offsets[c + 1] - offsets[c]
-    if keep_unmatched and m == 0:
-        return 1
-    return m
-
-
-cdef void _block_counts(const int64_t* codes, const int64_t* offsets, int64_t n,
-                        bint keep_unmatched, int64_t* totals, int64_t nb, int nt) noexcept nogil:
-    cdef int64_t b, i, s, e, t
+cdef void _block_counts(const int64_t* codes, const int64_t* offsets, int64_t ncodes, int64_t n,
+                        bint keep_unmatched, int64_t* totals, int64_t* not_one,
+                        int64_t* bad, int64_t nb, int nt) noexcept nogil:
+    """Per block: output pairs, probe rows with other than exactly one pair, and codes outside
+    ``[0, ncodes)`` (counted, never used to index)."""
+    cdef int64_t b, i, s, e, t, o, x, c, m
     for b in prange(nb, schedule="static", num_threads=nt):
         s = b * _BLOCK
         e = min(n, s + _BLOCK)
         t = 0
+        o = 0
+        x = 0
         for i in range(s, e):
-            t = t + _row_count(codes, offsets, i, keep_unmatched)
+            c = codes[i]
+            if c < 0 or c >= ncodes:
+                x = x + 1
+                continue
+            m = offsets[c + 1] - offsets[c]
+            if keep_unmatched and m == 0:
+                m = 1
+            t = t + m
+            o = o + (m != 1)
         totals[b] = t
+        not_one[b] = o
+        bad[b] = x
 
 
-def _check(const int64_t[::1] probe_codes, const int64_t[::1] build_offsets):
+cdef tuple _counts(const int64_t[::1] probe_codes, const int64_t[::1] build_offsets,
+                   bint keep_unmatched):
+    """``(per-block totals, rows without exactly one pair)``; ValueError on a bad code."""
+    cdef int64_t n = probe_codes.shape[0]
+    cdef int64_t nb = (n + _BLOCK - 1) // _BLOCK
     cdef int64_t ncodes = build_offsets.shape[0] - 1
+    cdef int nt = n_threads_for(n)
     if ncodes < 0:
         raise ValueError("build_offsets needs at least one entry")
-    if probe_codes.shape[0] and (np.min(probe_codes) < 0 or np.max(probe_codes) >= ncodes):
+    totals = np.zeros(nb, dtype=np.int64)
+    not_one = np.zeros(nb, dtype=np.int64)
+    bad = np.zeros(nb, dtype=np.int64)
+    cdef int64_t[::1] tv = totals
+    cdef int64_t[::1] ov = not_one
+    cdef int64_t[::1] bv = bad
+    if n:
+        with nogil:
+            _block_counts(&probe_codes[0], &build_offsets[0], ncodes, n, keep_unmatched, &tv[0],
+                          &ov[0], &bv[0], nb, nt)
+    if bad.any():
         raise ValueError(f"probe codes must lie in [0, {ncodes})")
+    return totals, int(not_one.sum())
 
 
 def join_size(const int64_t[::1] probe_codes, const int64_t[::1] build_offsets,
               bint keep_unmatched):
     """Number of output pairs of joining every probe row against the build side."""
-    cdef int64_t n = probe_codes.shape[0]
-    cdef int64_t nb = (n + _BLOCK - 1) // _BLOCK
-    cdef int nt = n_threads_for(n)
-    _check(probe_codes, build_offsets)
-    if n == 0:
-        return 0
-    totals = np.zeros(nb, dtype=np.int64)
-    cdef int64_t[::1] tv = totals
-    with nogil:
-        _block_counts(&probe_codes[0], &build_offsets[0], n, keep_unmatched, &tv[0], nb, nt)
+    totals, _ = _counts(probe_codes, build_offsets, keep_unmatched)
     return int(totals.sum())
 
 
 def join_fill(const int64_t[::1] probe_codes, const int64_t[::1] build_order,
               const int64_t[::1] build_offsets, bint keep_unmatched):
-    """``(probe_index, build_index)``: every matching pair, probe-major (see the module notes)."""
+    """``(probe_index, build_index, identity)``: every matching pair, probe-major (see the
+    module notes). ``identity`` is True when every probe row produced exactly one pair, so
+    ``probe_index`` is ``0 .. n-1`` and the caller can reuse the probe side's columns as they are.
+    """
     cdef int64_t n = probe_codes.shape[0]
     cdef int64_t nb = (n + _BLOCK - 1) // _BLOCK
     cdef int nt = n_threads_for(n)
-    cdef int64_t b, i, s, e, c, k, lo, hi, pos, total = 0
-    _check(probe_codes, build_offsets)
+    cdef int64_t b, i, s, e, c, k, lo, hi, pos, total
+    totals, not_one = _counts(probe_codes, build_offsets, keep_unmatched)
     if n == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), True
     starts = np.zeros(nb + 1, dtype=np.int64)
+    np.cumsum(totals, out=starts[1:])
+    total = int(starts[nb])
     cdef int64_t[::1] st = starts
-    with nogil:
-        _block_counts(&probe_codes[0], &build_offsets[0], n, keep_unmatched, &st[1], nb, nt)
-        for b in range(nb):
-            total = total + st[b + 1]
-            st[b + 1] = total
     probe_index = _empty(max(total, 1))
     build_index = _empty(max(total, 1))
     cdef int64_t[::1] pi = probe_index
@@ -113,4 +126,4 @@ def join_fill(const int64_t[::1] probe_codes, const int64_t[::1] build_order,
                     pi[pos] = i
                     bi[pos] = build_order[k]
                     pos = pos + 1
-    return probe_index[:total], build_index[:total]
+    return probe_index[:total], build_index[:total], not_one == 0
