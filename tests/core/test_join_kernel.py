@@ -1,0 +1,113 @@
+"""``frame._core.join`` against a nested-loop reference over random codes.
+
+The kernel receives the probe side's codes and the build side counting-sorted by code; it must
+emit every (probe row, build row) pair with equal codes, probe-major with build rows in order,
+plus one (row, -1) pair per unmatched probe row when asked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from frame._core import groupby as gb
+from frame._core import join as jn
+
+
+def _reference(probe: np.ndarray, build: np.ndarray, keep: bool) -> tuple[list[int], list[int]]:
+    pi, bi = [], []
+    for i, c in enumerate(probe.tolist()):
+        matches = [j for j, d in enumerate(build.tolist()) if d == c]
+        if not matches and keep:
+            pi.append(i)
+            bi.append(-1)
+        for j in matches:
+            pi.append(i)
+            bi.append(j)
+    return pi, bi
+
+
+def _run(probe: np.ndarray, build: np.ndarray, ncodes: int, keep: bool):
+    order, offsets = gb.group_order(build, ncodes)
+    size = jn.join_size(probe, offsets, keep)
+    pi, bi, identity = jn.join_fill(probe, order, offsets, keep)
+    assert size == len(pi) == len(bi)
+    return pi, bi, identity
+
+
+@given(
+    ncodes=st.integers(1, 12),
+    n_probe=st.integers(0, 60),
+    n_build=st.integers(0, 60),
+    keep=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_pairs_match_nested_loop_reference(ncodes, n_probe, n_build, keep, seed):
+    rng = np.random.default_rng(seed)
+    probe = rng.integers(0, ncodes, n_probe)
+    build = rng.integers(0, ncodes, n_build)
+    pi, bi, identity = _run(probe, build, ncodes, keep)
+    exp_pi, exp_bi = _reference(probe, build, keep)
+    assert pi.tolist() == exp_pi
+    assert bi.tolist() == exp_bi
+    assert identity == (exp_pi == list(range(n_probe)))
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_parallel_blocks_give_the_serial_answer(keep):
+    # several 2**16-row probe blocks, with duplicates, misses and one-to-one rows mixed
+    rng = np.random.default_rng(7)
+    n = 5 * (1 << 16) + 321
+    ncodes = 5_000
+    probe = rng.integers(0, ncodes, n)
+    build = rng.integers(0, ncodes // 2, 3_000)  # codes >= ncodes // 2 never match
+    pi, bi, _ = _run(probe, build, ncodes, keep)
+    order = np.argsort(build, kind="stable")
+    counts = np.bincount(build, minlength=ncodes)
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    exp_pi, exp_bi = [], []
+    for i, c in enumerate(probe.tolist()):
+        rows = order[starts[c] : starts[c + 1]]
+        if len(rows) == 0 and keep:
+            exp_pi.append(i)
+            exp_bi.append(-1)
+        exp_pi.extend([i] * len(rows))
+        exp_bi.extend(rows.tolist())
+    np.testing.assert_array_equal(pi, exp_pi)
+    np.testing.assert_array_equal(bi, exp_bi)
+
+
+def test_identity_flag_for_one_to_one_and_unmatched_left_rows():
+    build = np.array([2, 0, 1], dtype=np.int64)
+    probe = np.array([0, 1, 2, 1], dtype=np.int64)
+    pi, bi, identity = _run(probe, build, 4, False)
+    assert identity and pi.tolist() == [0, 1, 2, 3] and bi.tolist() == [1, 2, 0, 2]
+    # an unmatched row kept as (row, -1) still gives one pair per row
+    pi, bi, identity = _run(np.array([3, 0]), build, 4, True)
+    assert identity and bi.tolist() == [-1, 1]
+    # dropped by an inner join: no longer the identity
+    pi, bi, identity = _run(np.array([3, 0]), build, 4, False)
+    assert not identity and pi.tolist() == [1]
+
+
+@pytest.mark.parametrize("bad", [-1, 4, 2**40])
+def test_codes_outside_the_build_range_raise(bad):
+    order, offsets = gb.group_order(np.array([0, 1], dtype=np.int64), 4)
+    probe = np.array([0, bad], dtype=np.int64)
+    with pytest.raises(ValueError, match="probe codes"):
+        jn.join_size(probe, offsets, False)
+    with pytest.raises(ValueError, match="probe codes"):
+        jn.join_fill(probe, order, offsets, True)
+
+
+def test_empty_inputs_and_read_only_arrays():
+    order, offsets = gb.group_order(np.empty(0, dtype=np.int64), 2)
+    probe = np.array([0, 1], dtype=np.int64)
+    probe.flags.writeable = False
+    pi, bi, identity = jn.join_fill(probe, order, offsets, True)
+    assert pi.tolist() == [0, 1] and bi.tolist() == [-1, -1] and identity
+    pi, bi, identity = jn.join_fill(np.empty(0, dtype=np.int64), order, offsets, False)
+    assert len(pi) == len(bi) == 0
+    assert jn.join_size(probe, offsets, False) == 0
