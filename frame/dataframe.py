@@ -606,6 +606,62 @@ class DataFrame:
         )
         return DataFrame._from_table(table)
 
+    def join_asof(
+        self,
+        other: DataFrame,
+        on: str | None = None,
+        *,
+        left_on: str | None = None,
+        right_on: str | None = None,
+        by: str | Sequence[str] | None = None,
+        by_left: str | Sequence[str] | None = None,
+        by_right: str | Sequence[str] | None = None,
+        strategy: str = "backward",
+        tolerance: Any = None,
+        allow_exact_matches: bool = True,
+        suffix: str = "_right",
+    ) -> DataFrame:
+        """Join each row to the nearest row of ``other`` by an ordered key (point-in-time join).
+
+        ``strategy="backward"`` takes the last row of ``other`` whose ``on`` value is at or
+        before the row's (so no future information leaks into a row), ``"forward"`` the first at
+        or after, ``"nearest"`` the closer of the two (the earlier on a tie). Rows match only
+        within equal ``by`` keys; ``allow_exact_matches=False`` excludes equal ``on`` values;
+        ``tolerance`` (a number, or a ``timedelta`` for temporal keys) caps the distance. Every
+        row of this frame is kept, in order; rows without a match get nulls. Neither side needs
+        to be sorted. Null ``on`` or ``by`` values match nothing.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> trades = fr.DataFrame({"t": [2, 5, 9], "sym": ["a", "a", "b"]})
+        >>> quotes = fr.DataFrame({"t": [1, 4, 5, 8], "sym": ["a", "a", "b", "b"],
+        ...                        "bid": [10.0, 11.0, 20.0, 21.0]})
+        >>> trades.join_asof(quotes, on="t", by="sym").rows()
+        [(2, 'a', 10.0), (5, 'a', 11.0), (9, 'b', 21.0)]
+        >>> trades.join_asof(quotes, on="t", by="sym", strategy="forward").rows()
+        [(2, 'a', 11.0), (5, 'a', None), (9, 'b', None)]
+        """
+        if not isinstance(other, DataFrame):
+            raise InvalidOperationError(
+                f"join_asof needs a frame DataFrame, got {type(other).__name__}"
+            )
+        table = _join.join_asof(
+            self._table,
+            other._table,
+            on,
+            left_on=left_on,
+            right_on=right_on,
+            by=by,
+            by_left=by_left,
+            by_right=by_right,
+            strategy=strategy,
+            tolerance=tolerance,
+            allow_exact_matches=allow_exact_matches,
+            suffix=suffix,
+        )
+        return DataFrame._from_table(table)
+
     def explode(self, columns: str | Sequence[str]) -> DataFrame:
         """One row per list element of ``columns`` (other columns repeated).
 

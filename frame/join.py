@@ -23,7 +23,7 @@ from frame._core import join as _join
 from frame.dtypes import type_name
 from frame.exceptions import ColumnNotFoundError, ComputeError, InvalidOperationError, SchemaError
 
-__all__ = ["JOIN_TYPES", "join"]
+__all__ = ["JOIN_TYPES", "join", "join_asof"]
 
 JOIN_TYPES = ("inner", "left", "right", "full", "semi", "anti", "cross")
 _VALIDATE = ("m:m", "1:m", "m:1", "1:1")
@@ -290,3 +290,125 @@ def _cross(lt: pa.Table, rt: pa.Table, suffix: str) -> pa.Table:
     if not cols:
         return _ops.take_table(lt, li)
     return pa.table(cols)
+
+
+# ------------------------------------------------------------------------------------ as-of join
+_STRATEGIES = ("backward", "forward", "nearest")
+
+
+def _asof_values(column: pa.ChunkedArray) -> np.ndarray | None:
+    """The ``on`` values as float64 or int64 for distance checks (temporal types as integers)."""
+    arr = _ops.single(column)
+    t = arr.type
+    if pat.is_timestamp(t) or pat.is_duration(t) or pat.is_date(t) or pat.is_time(t):
+        arr = arr.view(pa.int64() if t.bit_width == 64 else pa.int32())
+    if pat.is_integer(arr.type):
+        return np.asarray(pc.fill_null(arr.cast(pa.int64()), 0).to_numpy())
+    if pat.is_floating(arr.type):
+        return np.asarray(pc.fill_null(arr.cast(pa.float64()), 0.0).to_numpy())
+    return None
+
+
+def _tolerance_units(tolerance: Any, t: pa.DataType) -> float | int:
+    """``tolerance`` in the units of the ``on`` column's integer (or float) representation."""
+    import datetime as _dt
+
+    if isinstance(tolerance, _dt.timedelta):
+        if not (pat.is_timestamp(t) or pat.is_duration(t)):
+            raise SchemaError(f"a timedelta tolerance needs a timestamp or duration key, not {type_name(t)}")
+        micros = tolerance // _dt.timedelta(microseconds=1)  # exact integer microseconds
+        return {"s": micros / 10**6, "ms": micros / 10**3, "us": micros, "ns": micros * 1000}[t.unit]
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float):
+        raise InvalidOperationError(f"tolerance must be a number or a timedelta, got {tolerance!r}")
+    if tolerance < 0:
+        raise InvalidOperationError(f"tolerance must be >= 0, got {tolerance!r}")
+    return tolerance
+
+
+def join_asof(
+    lt: pa.Table,
+    rt: pa.Table,
+    on: str | None = None,
+    *,
+    left_on: str | None = None,
+    right_on: str | None = None,
+    by: str | Sequence[str] | None = None,
+    by_left: str | Sequence[str] | None = None,
+    by_right: str | Sequence[str] | None = None,
+    strategy: str = "backward",
+    tolerance: Any = None,
+    allow_exact_matches: bool = True,
+    suffix: str = "_right",
+) -> pa.Table:
+    """The as-of joined table; see :meth:`frame.DataFrame.join_asof` for the rules."""
+    if strategy not in _STRATEGIES:
+        raise InvalidOperationError(f"unknown strategy {strategy!r}; use one of {', '.join(_STRATEGIES)}")
+    if on is not None and (left_on is not None or right_on is not None):
+        raise InvalidOperationError("pass either on=... or left_on=/right_on=..., not both")
+    lon = on if on is not None else left_on
+    ron = on if on is not None else right_on
+    if not isinstance(lon, str) or not isinstance(ron, str):
+        raise InvalidOperationError("join_asof needs one 'on' column, e.g. on='time'")
+    lby = _names(by if by is not None else by_left, "by")
+    rby = _names(by if by is not None else by_right, "by")
+    if len(lby) != len(rby):
+        raise InvalidOperationError(f"by_left has {len(lby)} columns but by_right has {len(rby)}")
+    for n in [lon, *lby]:
+        if n not in lt.column_names:
+            raise ColumnNotFoundError.for_name(n, lt.column_names)
+    for n in [ron, *rby]:
+        if n not in rt.column_names:
+            raise ColumnNotFoundError.for_name(n, rt.column_names)
+    lkey, rkey = _key_pair(lt.column(lon), rt.column(ron), lon, ron)
+    if _asof_values(lkey[:0]) is None:
+        raise SchemaError(
+            f"join_asof needs an ordered numeric or temporal 'on' column, but {lon!r} is "
+            f"{type_name(lkey.type)}"
+        )
+    n_l, n_r = lt.num_rows, rt.num_rows
+    # 1. groups of `by` shared by both sides (a null `by` matches nothing)
+    if lby:
+        lkeys, rkeys = [], []
+        for ln, rn in zip(lby, rby):
+            a, b = _key_pair(lt.column(ln), rt.column(rn), ln, rn)
+            lkeys.append(a)
+            rkeys.append(b)
+        lg, rg, ng = _joint_codes(lkeys, rkeys, nulls_equal=False)
+    else:
+        lg, rg, ng = np.zeros(n_l, np.int64), np.zeros(n_r, np.int64), 1
+    # 2. rows with a null (or NaN) `on` value go to the sentinel groups, which never meet
+    lval, rval = _asof_values(lkey), _asof_values(rkey)
+    for key, vals, codes, sentinel in ((lkey, lval, lg, ng + 1), (rkey, rval, rg, ng)):
+        bad = ~np.asarray(pc.is_valid(_ops.single(key)).to_numpy(zero_copy_only=False), dtype=bool)
+        if vals.dtype == np.float64:
+            bad |= np.isnan(vals)
+        codes[bad] = sentinel  # (a null `by` is already there: left ng + 1, right ng)
+    # 3. each side grouped (counting sort), ascending by `on` inside every group
+    orders = []
+    for vals, codes in ((lval, lg), (rval, rg)):
+        order, offsets = _gb.group_order(codes, ng + 2)
+        if not _join.sorted_within_groups(vals, order, offsets):
+            order = _ops.argsort(
+                [pa.chunked_array([pa.array(codes)]), pa.chunked_array([pa.array(vals)])],
+                [False, False],
+                [False, False],
+            )
+        orders.append((order, offsets))
+    (lorder, loff), (rorder, roff) = orders
+    has_tol = tolerance is not None
+    tol = float(_tolerance_units(tolerance, lkey.type)) if has_tol else 0.0
+    match = _join.asof_match(
+        lval, lorder, loff, rval, rorder, roff, _STRATEGIES.index(strategy),
+        bool(allow_exact_matches), has_tol, tol,
+    )
+    # 4. output: every left row, then the right columns except the right `on` / `by` keys
+    cols: dict[str, Any] = {n: lt.column(n) for n in lt.column_names}
+    skip = {ron, *rby}
+    for n in rt.column_names:
+        if n in skip:
+            continue
+        name = n
+        while name in cols:
+            name = name + suffix
+        cols[name] = _ops.take_column(rt.column(n), match, check_bounds=False)
+    return pa.table(cols) if cols else lt

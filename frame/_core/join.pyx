@@ -127,3 +127,80 @@ def join_fill(const int64_t[::1] probe_codes, const int64_t[::1] build_order,
                     bi[pos] = build_order[k]
                     pos = pos + 1
     return probe_index[:total], build_index[:total], not_one == 0
+
+
+# ------------------------------------------------------------------------------------------------
+# as-of matching. Both sides arrive counting-sorted by group (``group_order``) with each group's
+# rows in ascending ``on`` order; one two-pointer walk per group (groups in parallel) finds each
+# left row's partner, so the whole match is O(n_left + n_right) after the sort.
+
+ctypedef fused asof_t:
+    int64_t
+    double
+
+
+def sorted_within_groups(const asof_t[::1] values, const int64_t[::1] order,
+                         const int64_t[::1] offsets):
+    """True when ``values[order]`` ascends (non-strictly) inside every group's slice."""
+    cdef int64_t g, k, ng = offsets.shape[0] - 1
+    cdef bint ok = True
+    with nogil:
+        for g in range(ng):
+            for k in range(offsets[g] + 1, offsets[g + 1]):
+                if values[order[k]] < values[order[k - 1]]:
+                    ok = False
+                    break
+            if not ok:
+                break
+    return ok
+
+
+cdef inline double _dist(asof_t a, asof_t b) noexcept nogil:
+    return <double>(a - b) if a >= b else <double>(b - a)
+
+
+def asof_match(const asof_t[::1] lvals, const int64_t[::1] lorder, const int64_t[::1] loff,
+               const asof_t[::1] rvals, const int64_t[::1] rorder, const int64_t[::1] roff,
+               int strategy, bint allow_exact, bint has_tolerance, double tolerance):
+    """Right row matched to every left row (-1: none); ``strategy`` 0 backward, 1 forward,
+    2 nearest (the earlier on a tie). Groups ``g`` of both sides correspond; within a group the
+    rows must ascend by value (``sorted_within_groups``). Backward takes the last of equal right
+    values, forward the first."""
+    cdef int64_t n = lvals.shape[0], ng = loff.shape[0] - 1, g, k, j, f, hi, lo, li, back, fwd, pick
+    cdef asof_t x
+    cdef int nt = n_threads_for(n)
+    if roff.shape[0] - 1 != ng:
+        raise ValueError("both sides need the same number of groups")
+    match = np.full(n, -1, dtype=np.int64)
+    cdef int64_t[::1] out = match
+    with nogil:
+        for g in prange(ng, schedule="dynamic", num_threads=nt):
+            lo = roff[g]
+            hi = roff[g + 1]
+            j = lo        # first right row whose value is past x (backward) / not before x (forward)
+            for k in range(loff[g], loff[g + 1]):
+                li = lorder[k]
+                x = lvals[li]
+                if strategy == 1:
+                    while j < hi and (rvals[rorder[j]] < x or (not allow_exact and rvals[rorder[j]] == x)):
+                        j = j + 1
+                    fwd = rorder[j] if j < hi else -1
+                    pick = fwd
+                else:
+                    while j < hi and (rvals[rorder[j]] < x or (allow_exact and rvals[rorder[j]] == x)):
+                        j = j + 1
+                    back = rorder[j - 1] if j > lo else -1
+                    pick = back
+                    if strategy == 2:
+                        # the forward partner starts at j: with exact matches allowed an equal
+                        # value was taken as `back` (distance 0 wins); without, skip the equals
+                        f = j
+                        while not allow_exact and f < hi and rvals[rorder[f]] == x:
+                            f = f + 1
+                        fwd = rorder[f] if f < hi else -1
+                        if fwd >= 0 and (back < 0 or _dist(rvals[fwd], x) < _dist(x, rvals[back])):
+                            pick = fwd
+                if pick >= 0 and has_tolerance and _dist(rvals[pick], x) > tolerance:
+                    pick = -1
+                out[li] = pick
+    return match
