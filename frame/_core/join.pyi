@@ -7,3 +7,18 @@ def join_size(probe_codes: _Codes, build_offsets: _Codes, keep_unmatched: bool) 
 def join_fill(
     probe_codes: _Codes, build_order: _Codes, build_offsets: _Codes, keep_unmatched: bool
 ) -> tuple[_Codes, _Codes, bool]: ...
+def sorted_within_groups(
+    values: npt.NDArray[np.int64] | npt.NDArray[np.float64], order: _Codes, offsets: _Codes
+) -> bool: ...
+def asof_match(
+    lvals: npt.NDArray[np.int64] | npt.NDArray[np.float64],
+    lorder: _Codes,
+    loff: _Codes,
+    rvals: npt.NDArray[np.int64] | npt.NDArray[np.float64],
+    rorder: _Codes,
+    roff: _Codes,
+    strategy: int,
+    allow_exact: bool,
+    has_tolerance: bool,
+    tolerance: float,
+) -> _Codes: ...

@@ -111,3 +111,63 @@ def test_empty_inputs_and_read_only_arrays():
     pi, bi, identity = jn.join_fill(np.empty(0, dtype=np.int64), order, offsets, False)
     assert len(pi) == len(bi) == 0
     assert jn.join_size(probe, offsets, False) == 0
+
+
+def _asof_reference(lv, lg, rv, rg, strategy, exact, tol):
+    out = []
+    for x, g in zip(lv.tolist(), lg.tolist()):
+        cands = [(v, j) for j, (v, h) in enumerate(zip(rv.tolist(), rg.tolist())) if h == g]
+        back = [(v, j) for v, j in cands if v < x or (exact and v == x)]
+        fwd = [(v, j) for v, j in cands if v > x or (exact and v == x)]
+        b = max(back, key=lambda p: (p[0], p[1]))[1] if back else -1  # last of equal values
+        f = min(fwd, key=lambda p: (p[0], p[1]))[1] if fwd else -1  # first of equal values
+        if strategy == 0:
+            pick = b
+        elif strategy == 1:
+            pick = f
+        else:
+            pick = b
+            if f >= 0 and (b < 0 or abs(rv[f] - x) < abs(x - rv[b])):
+                pick = f
+        if pick >= 0 and tol is not None and abs(rv[pick] - x) > tol:
+            pick = -1
+        out.append(pick)
+    return out
+
+
+@given(
+    n_left=st.integers(0, 40),
+    n_right=st.integers(0, 40),
+    n_groups=st.integers(1, 4),
+    strategy=st.sampled_from([0, 1, 2]),
+    exact=st.booleans(),
+    tol=st.sampled_from([None, 0, 2]),
+    floats=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_asof_match_matches_brute_force(n_left, n_right, n_groups, strategy, exact, tol, floats,
+                                        seed):
+    rng = np.random.default_rng(seed)
+    dtype = np.float64 if floats else np.int64
+    lv = rng.integers(-20, 20, n_left).astype(dtype)
+    rv = rng.integers(-20, 20, n_right).astype(dtype)
+    lg = rng.integers(0, n_groups, n_left)
+    rg = rng.integers(0, n_groups, n_right)
+    orders = []
+    for vals, codes in ((lv, lg), (rv, rg)):
+        # sorted by (group, value), stable: ties keep row order, as the Python layer guarantees
+        order = np.lexsort((np.arange(len(vals)), vals, codes)).astype(np.int64)
+        offsets = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=n_groups))])
+        assert jn.sorted_within_groups(vals, order, offsets.astype(np.int64))
+        orders.append((order, offsets.astype(np.int64)))
+    (lo, loff), (ro, roff) = orders
+    got = jn.asof_match(lv, lo, loff, rv, ro, roff, strategy, exact, tol is not None,
+                        float(tol or 0))
+    assert got.tolist() == _asof_reference(lv, lg, rv, rg, strategy, exact, tol)
+
+
+def test_sorted_within_groups_detects_a_descent():
+    vals = np.array([1, 5, 3], dtype=np.int64)
+    offsets = np.array([0, 3], dtype=np.int64)
+    assert not jn.sorted_within_groups(vals, np.array([0, 1, 2], dtype=np.int64), offsets)
+    assert jn.sorted_within_groups(vals, np.array([0, 2, 1], dtype=np.int64), offsets)
