@@ -250,16 +250,20 @@ def _assemble(
             n: _ops.take_column(lt.column(n), li, check_bounds=False) for n in lt.column_names
         }
     key_of = dict(zip(lnames, range(len(lnames))))
+    n_l = lt.num_rows
     for n in lt.column_names:
         col = left_taken[n]
         if coalesce and n in key_of:
             k = key_of[n]
-            if how == "right":
-                col = _ops.take_column(rkeys[k], ri, check_bounds=False)
+            if how == "right":  # the right key's values, in the right key's own type
+                col = _ops.take_column(rt.column(rnames[k]), ri, check_bounds=False)
             elif how == "full":
-                lk = _ops.take_column(lkeys[k], li, check_bounds=False)
-                rk = _ops.take_column(rkeys[k], ri, check_bounds=False)
-                col = pc.coalesce(lk, rk)
+                # the left key where the row has a left side, else the right key (in the
+                # common key type): one gather from both sides' keys placed end to end
+                both = pa.chunked_array(
+                    list(lkeys[k].chunks) + list(rkeys[k].chunks), type=lkeys[k].type
+                )
+                col = _ops.take_column(both, np.where(li >= 0, li, n_l + ri), check_bounds=False)
         cols[n] = col
     right_keys = set(rnames) if coalesce else set()
     for n in rt.column_names:
