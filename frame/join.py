@@ -265,17 +265,23 @@ def _assemble(
                 )
                 col = _ops.take_column(both, np.where(li >= 0, li, n_l + ri), check_bounds=False)
         cols[n] = col
-    right_keys = set(rnames) if coalesce else set()
+    _add_right(cols, rt, ri, set(rnames) if coalesce else set(), suffix)
+    if not cols:
+        return pa.table({})
+    return pa.table(cols)
+
+
+def _add_right(cols: dict[str, Any], rt: pa.Table, rows: np.ndarray, skip: set[str],
+               suffix: str) -> None:
+    """The right columns (except ``skip``) gathered at ``rows`` (-1 = null), names clashing
+    with the columns already in ``cols`` suffixed until unique."""
     for n in rt.column_names:
-        if n in right_keys:
+        if n in skip:
             continue
         name = n
         while name in cols:
             name = name + suffix
-        cols[name] = _ops.take_column(rt.column(n), ri, check_bounds=False)
-    if not cols:
-        return pa.table({})
-    return pa.table(cols)
+        cols[name] = _ops.take_column(rt.column(n), rows, check_bounds=False)
 
 
 def _cross(lt: pa.Table, rt: pa.Table, suffix: str) -> pa.Table:
@@ -286,11 +292,7 @@ def _cross(lt: pa.Table, rt: pa.Table, suffix: str) -> pa.Table:
     cols: dict[str, Any] = {}
     for n in lt.column_names:
         cols[n] = _ops.take_column(lt.column(n), li, check_bounds=False)
-    for n in rt.column_names:
-        name = n
-        while name in cols:
-            name = name + suffix
-        cols[name] = _ops.take_column(rt.column(n), ri, check_bounds=False)
+    _add_right(cols, rt, ri, set(), suffix)
     if not cols:
         return _ops.take_table(lt, li)
     return pa.table(cols)
@@ -407,12 +409,5 @@ def join_asof(
     )
     # 4. output: every left row, then the right columns except the right `on` / `by` keys
     cols: dict[str, Any] = {n: lt.column(n) for n in lt.column_names}
-    skip = {ron, *rby}
-    for n in rt.column_names:
-        if n in skip:
-            continue
-        name = n
-        while name in cols:
-            name = name + suffix
-        cols[name] = _ops.take_column(rt.column(n), match, check_bounds=False)
+    _add_right(cols, rt, match, {ron, *rby}, suffix)
     return pa.table(cols) if cols else lt
