@@ -245,6 +245,13 @@ def _assemble(
     cols: dict[str, pa.Array | pa.ChunkedArray] = {}
     if left_identity:  # every left row once, in order: the left columns as they are (no copy)
         left_taken = {n: lt.column(n) for n in lt.column_names}
+    elif len(li) and li[0] >= 0 and bool(np.all(li[1:] > li[:-1])):
+        # every left row at most once, in order (an inner join on unique right keys): a filter,
+        # which copies runs of rows instead of gathering one row at a time
+        keep = np.zeros(lt.num_rows, dtype=bool)
+        keep[li] = True
+        kept = _ops.filter_table(lt, pa.array(keep))
+        left_taken = {n: kept.column(n) for n in lt.column_names}
     else:
         left_taken = {
             n: _ops.take_column(lt.column(n), li, check_bounds=False) for n in lt.column_names

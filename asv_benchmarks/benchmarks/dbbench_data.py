@@ -31,7 +31,16 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["GROUPBY_QUESTIONS", "groupby_queries", "groupby_table"]
+__all__ = [
+    "ASOF_QUESTIONS",
+    "GROUPBY_QUESTIONS",
+    "JOIN_QUESTIONS",
+    "asof_tables",
+    "groupby_queries",
+    "groupby_table",
+    "join_queries",
+    "join_tables",
+]
 
 #: The ten db-benchmark group-by questions (label → description).
 GROUPBY_QUESTIONS = {
@@ -121,3 +130,171 @@ def groupby_queries(lib: Any) -> dict[str, Callable[[Any], Any]]:
             col("v3").sum(), col("v1").count()
         ),
     }
+
+
+# --------------------------------------------------------------------------- join
+#: The five db-benchmark join questions (label → description), plus an as-of join.
+JOIN_QUESTIONS = {
+    "q1": "small inner on int",
+    "q2": "medium inner on int",
+    "q3": "medium outer on int",
+    "q4": "medium inner on factor",
+    "q5": "big inner on int",
+}
+ASOF_QUESTIONS = {"a1": "as-of backward on int time by int key"}
+
+
+def _split_xlr(m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """join-datagen.R's ``split_xlr(m)``: a permutation of ``1..1.1 m`` cut into the keys both
+    sides share (0.9 m), the left-only keys (0.1 m) and the right-only keys (0.1 m).
+
+    For tiny ``m`` (the asv ``fast`` profile) there is at least one shared key.
+    """
+    common = max(int(m * 0.9), 1)
+    left_only = max(m - common, 0)
+    right_only = int(m * 1.1) - m if m >= 10 else left_only
+    key = rng.permutation(common + left_only + right_only).astype(np.int32) + 1
+    return (
+        key[:common],
+        key[common : common + left_only],
+        key[common + left_only :],
+    )
+
+
+def _sample_all(keys: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """join-datagen.R's ``sample_all(x, size)``: every key once, then uniform draws with
+    replacement up to ``size``, shuffled (so ``size == len(keys)`` is a permutation)."""
+    if len(keys) > size:
+        raise ValueError(f"sample_all: {len(keys)} keys do not fit in {size} rows")
+    extra = keys[rng.integers(0, len(keys), size - len(keys))] if size > len(keys) else keys[:0]
+    return rng.permutation(np.concatenate([keys, extra]))
+
+
+def _id_labels(ids: np.ndarray, categorical: bool) -> pa.Array:
+    """``sprintf("id%.0f", ids)``, a factor in R: dictionary-encoded when ``categorical``."""
+    import pyarrow.compute as pc
+
+    labels = pc.binary_join_element_wise("id", pc.cast(pa.array(ids), pa.string()), "")
+    return pc.dictionary_encode(labels) if categorical else labels
+
+
+def join_tables(
+    n: int = 10_000_000, nas: int = 0, seed: int = 2021, categorical: bool = False
+) -> dict[str, pa.Table]:
+    """db-benchmark's join data ``J1_<n>_NA_<nas>_0``: ``{"x", "small", "medium", "big"}``.
+
+    Reproduces ``join-datagen.R`` with numpy's random stream. Three key tiers are split by
+    ``split_xlr(m)``: a permutation of ``1..1.1 m`` cut into 0.9 m keys both sides share,
+    0.1 m keys only the left table ``x`` has and 0.1 m keys only the right tables have. ``x``
+    draws each key column from shared + left-only keys, the right tables from shared +
+    right-only keys, each with ``sample_all`` (every key once, the rest uniform with
+    replacement, shuffled):
+
+    ======  ========  =======  =========================================================
+    table   rows      columns  keys
+    ======  ========  =======  =========================================================
+    x       n         id1 id2 id3 id4 id5 id6 v1
+    small   n/1e6     id1 id4 v2                 id1 unique (a permutation of its keys)
+    medium  n/1e3     id1 id2 id4 id5 v2         id2 unique; id1 n/1e6 distinct, repeated
+    big     n         id1 id2 id3 id4 id5 id6 v2 id3 unique; id1, id2 repeated
+    ======  ========  =======  =========================================================
+
+    Key tiers: id1 has m = n/1e6 (at least 1) keys, id2 m = n/1e3, id3 m = n. In ``x`` id1
+    takes m distinct values, id2 m distinct values, and id3 is a permutation (x's id3 is
+    unique, so it identifies an x row). id4/id5/id6 are ``"id%d"`` of id1/id2/id3 (R factors:
+    plain strings, or dictionary-encoded with ``categorical=True``; every table then has its
+    own dictionary). v1, v2: uniform [0, 100) rounded to 6 decimals. ids are int32 (R integers).
+
+    Match statistics (what the five questions depend on): the right key of each question is
+    unique in its right table, so every inner join returns each matching x row exactly once,
+    about 90% of x's rows (0.9 n; exactly the rows whose key is a shared key), and the left
+    join (q3) returns n rows, ~10% of them with null right columns. For n = 1e7: small 10 rows,
+    medium 10,000, big 1e7; inner-join results ~9e6 rows.
+
+    With ``nas > 0`` about that percentage of the rows of every table gets null keys (an id and
+    its string twin together) and, independently, null values, mimicking the generator's NA
+    runs (db-benchmark publishes the join data only with ``nas=0``).
+    """
+    rng = np.random.default_rng([seed, n, nas, 7])
+    tiers = {m: _split_xlr(m, rng) for m in (max(n // 1_000_000, 1), max(n // 1_000, 1), n)}
+    k1, k2, k3 = tiers.values()
+
+    def side(keys: tuple[np.ndarray, np.ndarray, np.ndarray], right: bool, size: int):
+        shared, left_only, right_only = keys
+        pool = np.concatenate([shared, right_only if right else left_only])
+        return _sample_all(pool, size, rng)
+
+    sizes = {"x": n, "small": max(n // 1_000_000, 1), "medium": max(n // 1_000, 1), "big": n}
+    layout = {"x": 3, "small": 1, "medium": 2, "big": 3}  # how many key tiers each table has
+    tables = {}
+    for name, size in sizes.items():
+        right = name != "x"
+        ids = [side(t, right, size) for t in (k1, k2, k3)[: layout[name]]]
+        mask = rng.random(size) < nas / 100.0 if nas > 0 else None
+        cols: dict[str, pa.Array] = {}
+        for i, v in enumerate(ids, 1):
+            cols[f"id{i}"] = pa.array(v, mask=mask)
+        for i, v in enumerate(ids, 4):
+            labels = _id_labels(v, categorical)
+            if mask is not None:
+                labels = pa.array(labels.to_pylist(), type=labels.type, mask=mask)
+            cols[f"id{i}"] = labels
+        values = np.round(rng.random(size) * 100.0, 6)
+        vmask = rng.random(size) < nas / 100.0 if nas > 0 else None
+        cols["v1" if name == "x" else "v2"] = pa.array(values, mask=vmask)
+        if name == "small":
+            cols = {c: cols[c] for c in ("id1", "id4", "v2")}
+        elif name == "medium":
+            cols = {c: cols[c] for c in ("id1", "id2", "id4", "id5", "v2")}
+        tables[name] = pa.table(cols)
+    return tables
+
+
+def asof_tables(
+    n: int = 10_000_000, n_by: int = 10_000, right_ratio: int = 10, seed: int = 2021
+) -> dict[str, pa.Table]:
+    """Inputs of the as-of join (not a db-benchmark question): ``{"left", "right"}``.
+
+    ``left``: n rows ``t`` (int64, sorted ascending, uniform over 0..10 n), ``id`` (int32, 1..
+    ``n_by``, uniform) and ``v1`` (float64); ``right``: n / ``right_ratio`` rows of ``t`` (sorted),
+    ``id`` and ``v2`` on the same ranges. Both sides are sorted by ``t`` (what polars' and
+    pandas' as-of joins require); a backward join by ``id`` then finds a match for all but the
+    left rows that come before their key's first right row (~n_by · right_ratio rows).
+    """
+    rng = np.random.default_rng([seed, n, n_by, 11])
+    out = {}
+    for name, size, value in (
+        ("left", n, "v1"),
+        ("right", max(n // right_ratio, 1), "v2"),
+    ):
+        out[name] = pa.table(
+            {
+                "t": pa.array(np.sort(rng.integers(0, 10 * n, size, dtype=np.int64))),
+                "id": pa.array(rng.integers(1, n_by + 1, size, dtype=np.int32)),
+                value: pa.array(np.round(rng.random(size) * 100.0, 6)),
+            }
+        )
+    return out
+
+
+def join_queries(lib: Any) -> dict[str, Callable[..., Any]]:
+    """The join questions as functions of eager DataFrames, in ``lib``'s API.
+
+    ``lib`` is ``frame`` or ``polars`` (the polars reference solutions of db-benchmark; q3,
+    "medium outer on int", is a left join there). q1..q5 take ``(x, small, medium, big)``;
+    ``a1`` takes ``(left, right)`` and is only present when ``lib.DataFrame`` has ``join_asof``.
+    """
+    queries: dict[str, Callable[..., Any]] = {
+        "q1": lambda x, small, medium, big: x.join(small, on="id1"),
+        "q2": lambda x, small, medium, big: x.join(medium, on="id2"),
+        "q3": lambda x, small, medium, big: x.join(medium, on="id2", how="left"),
+        "q4": lambda x, small, medium, big: x.join(medium, on="id5"),
+        "q5": lambda x, small, medium, big: x.join(big, on="id3"),
+    }
+    if hasattr(lib.DataFrame, "join_asof"):
+        # polars warns that it cannot check sortedness with ``by``; both inputs are sorted.
+        extra = {"check_sortedness": False} if lib.__name__ == "polars" else {}
+        queries["a1"] = lambda left, right: left.join_asof(
+            right, on="t", by="id", strategy="backward", **extra
+        )
+    return queries
