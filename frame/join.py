@@ -129,12 +129,27 @@ def _validate_unique(codes: np.ndarray, ng: int, side: str, keys: list[pa.Chunke
         )
 
 
+def _available_memory() -> int | None:
+    """Bytes the OS can still hand out: MemAvailable (free memory plus reclaimable page cache,
+    which after reading large files is most of it), else free physical pages, else unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return None
+
+
 def _check_size(rows: int, width_bytes: int) -> None:
     """Refuse an output that cannot fit in memory instead of being killed by the OS."""
     need = rows * (16 + width_bytes)
-    try:
-        avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+    avail = _available_memory()
+    if avail is None:  # pragma: no cover - no way to tell on this platform
         return
     if need > avail:
         raise ComputeError(

@@ -1269,3 +1269,17 @@ def test_large_join_matches_reference_counts() -> None:
     # matches of one left row come in right order
     same = np.diff(i) == 0
     assert (np.diff(j)[same] > 0).all()
+
+
+def test_memory_guard_counts_reclaimable_page_cache(monkeypatch, tmp_path) -> None:
+    """The guard reads MemAvailable (free plus reclaimable cache), not just free pages: after a
+    big file read, free pages alone would refuse joins that fit."""
+    from frame import join as join_module
+
+    assert join_module._available_memory() is not None
+    monkeypatch.setattr(join_module, "_available_memory", lambda: 10**6)
+    left = fr.DataFrame({"k": [1] * 200})
+    with pytest.raises(fr.ComputeError, match="40,000 rows"):
+        left.join(left, on="k")
+    monkeypatch.setattr(join_module, "_available_memory", lambda: 10**9)
+    assert left.join(left, on="k").height == 40_000
