@@ -60,14 +60,11 @@ from peer_harness import (
     Engine,
     _as_float,
     _column_sum,
-    _memory_table,
     _normalise,
-    _ratio_table,
     _read_ipc,
-    _status_table,
-    _time_table,
     _write_ipc,
     time_questions,
+    timing_sections,
 )
 from peer_harness import run_subprocess as _run_subprocess
 
@@ -511,27 +508,15 @@ def report_kind(
         "",
         "Inputs: " + "; ".join(f"{e}: {results[e].get('input', '?')}" for e in engines),
         "",
-        "### Median time (seconds)",
-        "",
     ]
-    table, _ = _time_table(results, questions, "median", _question_label)
-    out += [table, ""]
-    out += ["### Best time (seconds; the minimum of the timed runs)", ""]
-    table, _ = _time_table(results, questions, "min", _question_label)
-    out += [table, ""]
-    out += [
-        "Totals add only the questions the engine ran (count in brackets); the second total "
-        "row, when present, is over the questions every engine ran.",
-        "",
-    ]
-    if "frame" in results and len(engines) > 1:
-        out += ["### frame ÷ peer (median times; < 1 means frame is faster)", ""]
-        out += [_ratio_table(results, questions, _question_label), ""]
-    if not args.in_process:
-        out += ["### Peak RSS (MiB; one process per engine, includes the loaded table)", ""]
-        out += [_memory_table(results, questions), ""]
-    out += ["### Cross-check", ""]
-    out += [_status_table(status, questions), ""]
+    out += timing_sections(
+        results,
+        questions,
+        status,
+        _question_label,
+        in_process=args.in_process,
+        memory_caption="includes the loaded table",
+    )
     if summaries:
         rows = [
             [

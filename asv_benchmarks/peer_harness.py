@@ -351,3 +351,35 @@ def _status_table(status: dict[str, dict[str, str]], questions: list[str]) -> st
         ]
         rows.append(cells)
     return _table(["engine", "agree", "MISMATCH", "failed", "not supported / not run"], rows)
+
+
+def timing_sections(
+    results: dict[str, dict[str, Any]],
+    questions: list[str],
+    status: dict[str, dict[str, str]],
+    label: Callable[[str], str],
+    *,
+    in_process: bool,
+    memory_caption: str,
+) -> list[str]:
+    """The report sections both comparison scripts share: median and best times, frame's
+    ratios, peak RSS and the cross-check status table (markdown lines)."""
+    engines = list(results)
+    out = ["### Median time (seconds)", ""]
+    out += [_time_table(results, questions, "median", label)[0], ""]
+    out += ["### Best time (seconds; the minimum of the timed runs)", ""]
+    out += [_time_table(results, questions, "min", label)[0], ""]
+    out += [
+        "Totals add only the questions the engine ran (count in brackets); the second total "
+        "row, when present, is over the questions every engine ran.",
+        "",
+    ]
+    if "frame" in results and len(engines) > 1:
+        out += ["### frame ÷ peer (median times; < 1 means frame is faster)", ""]
+        out += [_ratio_table(results, questions, label), ""]
+    if not in_process:
+        out += [f"### Peak RSS (MiB; one process per engine, {memory_caption})", ""]
+        out += [_memory_table(results, questions), ""]
+    out += ["### Cross-check", ""]
+    out += [_status_table(status, questions), ""]
+    return out
