@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.types as pat
 
 from frame import _ops
+from frame._core import buffer as _buffer
 from frame._core import groupby as _gb
 from frame._core import join as _join
 from frame.dtypes import type_name
@@ -130,17 +131,20 @@ def _validate_unique(codes: np.ndarray, ng: int, side: str, keys: list[pa.Chunke
 
 
 def _available_memory() -> int | None:
-    """Bytes the OS can still hand out: MemAvailable (free memory plus reclaimable page cache,
-    which after reading large files is most of it), else free physical pages, else unknown."""
+    """Bytes an allocation can still get: what the OS can hand out -- MemAvailable (free memory
+    plus reclaimable page cache, which after reading large files is most of it), else free
+    physical pages -- plus frame's own cache of freed blocks, which is reused first; None when
+    the platform cannot tell."""
+    cached = _buffer.buffer_cache_bytes()
     try:
         with open("/proc/meminfo") as f:
             for line in f:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+                    return int(line.split()[1]) * 1024 + cached
     except (OSError, ValueError, IndexError):
         pass
     try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") + cached
     except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
         return None
 
@@ -169,12 +173,33 @@ def _row_bytes(table: pa.Table) -> int:
     return total
 
 
-def _pairs(probe_codes, build_codes, ncodes: int, keep_unmatched: bool, width: int):
-    """``(probe rows, build rows, probe rows are 0..n-1)`` of the matching pairs."""
+def _pairs(probe_codes, build_codes, ncodes: int, keep_unmatched: bool, width: int,
+           unique_ok: bool = True):
+    """The matching pairs as ``(probe rows, build rows)``.
+
+    ``probe rows`` is None when they are ``0 .. n-1`` (every probe row once, in order), a
+    ``pa.BooleanArray`` mask when every probe row appears at most once and in order (an inner
+    join where no key repeats on the build side: the probe columns are then filtered, copying
+    runs of rows), else an int64 array; ``build rows`` is always an int64 array (-1: no match).
+    """
     order, offsets = _gb.group_order(build_codes, ncodes)
+    n = len(probe_codes)
+    if unique_ok:
+        unique = _join.join_unique(probe_codes, order, offsets, keep_unmatched)
+        if unique is not None:
+            if keep_unmatched:
+                _check_size(n, width)
+                return None, unique
+            bitmap, build_rows = unique
+            _check_size(len(build_rows), width)
+            if len(build_rows) == n:
+                return None, build_rows
+            mask = pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(bitmap)])
+            return mask, build_rows
     total = _join.join_size(probe_codes, offsets, keep_unmatched)
     _check_size(total, width)
-    return _join.join_fill(probe_codes, order, offsets, keep_unmatched)
+    probe_rows, build_rows, identity = _join.join_fill(probe_codes, order, offsets, keep_unmatched)
+    return (None if identity else probe_rows), build_rows
 
 
 # ------------------------------------------------------------------------------------ join
@@ -238,34 +263,32 @@ def join(
 
     width = _row_bytes(lt) + _row_bytes(rt)
     if how == "right":
-        ri, li, _ = _pairs(rcodes, lcodes, ncodes, True, width)
-        left_identity = False
+        li, ri = _pairs(rcodes, lcodes, ncodes, True, width)
+        if li is None:  # every right row once, in order
+            li, ri = ri, None
+        else:
+            li, ri = ri, li
     else:
-        li, ri, left_identity = _pairs(lcodes, rcodes, ncodes, how in ("left", "full"), width)
+        li, ri = _pairs(lcodes, rcodes, ncodes, how in ("left", "full"), width, how != "full")
         if how == "full":
+            if li is None:
+                li = np.arange(len(lcodes), dtype=np.int64)
             left_count = np.bincount(lcodes, minlength=ncodes)
             unmatched = np.flatnonzero((left_count[rcodes] == 0) | (rcodes >= ng))
             if len(unmatched):
                 li = np.concatenate([li, np.full(len(unmatched), -1, dtype=np.int64)])
                 ri = np.concatenate([ri, unmatched])
-                left_identity = False
-    return _assemble(
-        lt, rt, li, ri, lnames, rnames, lkeys, rkeys, how, suffix, coalesce, left_identity
-    )
+    return _assemble(lt, rt, li, ri, lnames, rnames, lkeys, rkeys, how, suffix, coalesce)
 
 
-def _assemble(
-    lt, rt, li, ri, lnames, rnames, lkeys, rkeys, how, suffix, coalesce, left_identity=False
-) -> pa.Table:
+def _assemble(lt, rt, li, ri, lnames, rnames, lkeys, rkeys, how, suffix, coalesce) -> pa.Table:
+    """The output columns: the left rows ``li`` (None: all of them in order; a BooleanArray: a
+    filter; else indices, -1 for none), then the right rows ``ri`` (None: all, in order)."""
     cols: dict[str, pa.Array | pa.ChunkedArray] = {}
-    if left_identity:  # every left row once, in order: the left columns as they are (no copy)
+    if li is None:  # every left row once, in order: the left columns as they are (no copy)
         left_taken = {n: lt.column(n) for n in lt.column_names}
-    elif len(li) and li[0] >= 0 and bool(np.all(li[1:] > li[:-1])):
-        # every left row at most once, in order (an inner join on unique right keys): a filter,
-        # which copies runs of rows instead of gathering one row at a time
-        keep = np.zeros(lt.num_rows, dtype=bool)
-        keep[li] = True
-        kept = _ops.filter_table(lt, pa.array(keep))
+    elif isinstance(li, pa.BooleanArray):
+        kept = _ops.filter_table(lt, li)
         left_taken = {n: kept.column(n) for n in lt.column_names}
     else:
         left_taken = {
@@ -278,7 +301,8 @@ def _assemble(
         if coalesce and n in key_of:
             k = key_of[n]
             if how == "right":  # the right key's values, in the right key's own type
-                col = _ops.take_column(rt.column(rnames[k]), ri, check_bounds=False)
+                col = rt.column(rnames[k])
+                col = col if ri is None else _ops.take_column(col, ri, check_bounds=False)
             elif how == "full":
                 # the left key where the row has a left side, else the right key (in the
                 # common key type): one gather from both sides' keys placed end to end
@@ -295,15 +319,16 @@ def _assemble(
 
 def _add_right(cols: dict[str, Any], rt: pa.Table, rows: np.ndarray, skip: set[str],
                suffix: str) -> None:
-    """The right columns (except ``skip``) gathered at ``rows`` (-1 = null), names clashing
-    with the columns already in ``cols`` suffixed until unique."""
+    """The right columns (except ``skip``) gathered at ``rows`` (-1 = null; None = every row in
+    order), names clashing with the columns already in ``cols`` suffixed until unique."""
     for n in rt.column_names:
         if n in skip:
             continue
         name = n
         while name in cols:
             name = name + suffix
-        cols[name] = _ops.take_column(rt.column(n), rows, check_bounds=False)
+        col = rt.column(n)
+        cols[name] = col if rows is None else _ops.take_column(col, rows, check_bounds=False)
 
 
 def _cross(lt: pa.Table, rt: pa.Table, suffix: str) -> pa.Table:
@@ -351,6 +376,18 @@ def _tolerance_units(tolerance: Any, t: pa.DataType) -> float | int:
     if tolerance < 0:
         raise InvalidOperationError(f"tolerance must be >= 0, got {tolerance!r}")
     return tolerance
+
+
+def _group_sorted(vals: np.ndarray, codes: np.ndarray, ng: int):
+    """Rows counting-sorted by group code, ascending by ``vals`` inside each group."""
+    order, offsets = _gb.group_order(codes, ng + 2)
+    if not _join.sorted_within_groups(vals, order, offsets):
+        order = _ops.argsort(
+            [pa.chunked_array([pa.array(codes)]), pa.chunked_array([pa.array(vals)])],
+            [False, False],
+            [False, False],
+        )
+    return order, offsets
 
 
 def join_asof(
@@ -411,24 +448,17 @@ def join_asof(
         if vals.dtype == np.float64:
             bad |= np.isnan(vals)
         codes[bad] = sentinel  # (a null `by` is already there: left ng + 1, right ng)
-    # 3. each side grouped (counting sort), ascending by `on` inside every group
-    orders = []
-    for vals, codes in ((lval, lg), (rval, rg)):
-        order, offsets = _gb.group_order(codes, ng + 2)
-        if not _join.sorted_within_groups(vals, order, offsets):
-            order = _ops.argsort(
-                [pa.chunked_array([pa.array(codes)]), pa.chunked_array([pa.array(vals)])],
-                [False, False],
-                [False, False],
-            )
-        orders.append((order, offsets))
-    (lorder, loff), (rorder, roff) = orders
+    # 3. the right side grouped (counting sort), ascending by `on` inside every group; a left
+    #    side already ascending by `on` (time-ordered events, the usual case) is walked in row
+    #    order, otherwise it is grouped and sorted the same way
     has_tol = tolerance is not None
     tol = float(_tolerance_units(tolerance, lkey.type)) if has_tol else 0.0
-    match = _join.asof_match(
-        lval, lorder, loff, rval, rorder, roff, _STRATEGIES.index(strategy),
-        bool(allow_exact_matches), has_tol, tol,
-    )
+    how = (_STRATEGIES.index(strategy), bool(allow_exact_matches), has_tol, tol)
+    rorder, roff = _group_sorted(rval, rg, ng)
+    match = _join.asof_match_sorted(lval, lg, ng, rval, rorder, roff[: ng + 1], *how)
+    if match is None:
+        lorder, loff = _group_sorted(lval, lg, ng)
+        match = _join.asof_match(lval, lorder, loff, rval, rorder, roff, *how)
     # 4. output: every left row, then the right columns except the right `on` / `by` keys
     cols: dict[str, Any] = {n: lt.column(n) for n in lt.column_names}
     _add_right(cols, rt, match, {ron, *rby}, suffix)

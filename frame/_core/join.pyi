@@ -7,6 +7,9 @@ def join_size(probe_codes: _Codes, build_offsets: _Codes, keep_unmatched: bool) 
 def join_fill(
     probe_codes: _Codes, build_order: _Codes, build_offsets: _Codes, keep_unmatched: bool
 ) -> tuple[_Codes, _Codes, bool]: ...
+def join_unique(
+    probe_codes: _Codes, build_order: _Codes, build_offsets: _Codes, keep_unmatched: bool
+) -> _Codes | tuple[object, _Codes] | None: ...
 def sorted_within_groups(
     values: npt.NDArray[np.int64] | npt.NDArray[np.float64], order: _Codes, offsets: _Codes
 ) -> bool: ...
@@ -22,3 +25,15 @@ def asof_match(
     has_tolerance: bool,
     tolerance: float,
 ) -> _Codes: ...
+def asof_match_sorted(
+    lvals: npt.NDArray[np.int64] | npt.NDArray[np.float64],
+    lcodes: _Codes,
+    ng: int,
+    rvals: npt.NDArray[np.int64] | npt.NDArray[np.float64],
+    rorder: _Codes,
+    roff: _Codes,
+    strategy: int,
+    allow_exact: bool,
+    has_tolerance: bool,
+    tolerance: float,
+) -> _Codes | None: ...

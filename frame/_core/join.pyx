@@ -16,9 +16,9 @@ prefix sum. Output order: probe rows in order, each followed by its matches in b
 import numpy as np
 
 from cython.parallel cimport prange
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint8_t
 
-from frame._core.buffer cimport allocate
+from frame._core.buffer cimport OwnedBuffer, allocate
 from frame._core.parallel cimport n_threads_for
 
 cdef int64_t _BLOCK = 1 << 16
@@ -129,6 +129,104 @@ def join_fill(const int64_t[::1] probe_codes, const int64_t[::1] build_order,
     return probe_index[:total], build_index[:total], not_one == 0
 
 
+
+cdef void _unique_counts(const int64_t* codes, const int64_t* offsets, int64_t ncodes, int64_t n,
+                         int64_t* matched, int64_t* multi, int64_t* bad, int64_t nb,
+                         int nt) noexcept nogil:
+    """Per block: probe rows with a match, rows with more than one, and out-of-range codes."""
+    cdef int64_t b, i, s, e, t, o, x, c, m
+    for b in prange(nb, schedule="static", num_threads=nt):
+        s = b * _BLOCK
+        e = min(n, s + _BLOCK)
+        t = 0
+        o = 0
+        x = 0
+        for i in range(s, e):
+            c = codes[i]
+            if c < 0 or c >= ncodes:
+                x = x + 1
+                continue
+            m = offsets[c + 1] - offsets[c]
+            t = t + (m != 0)
+            o = o + (m > 1)
+        matched[b] = t
+        multi[b] = o
+        bad[b] = x
+
+
+def join_unique(const int64_t[::1] probe_codes, const int64_t[::1] build_order,
+                const int64_t[::1] build_offsets, bint keep_unmatched):
+    """The join when no probe row meets more than one build row, or None when one does.
+
+    ``keep_unmatched`` (left join): ``build_index`` of every probe row, -1 where none matches;
+    the probe rows are ``0 .. n-1``. Otherwise (inner join): ``(bitmap, build_index)`` -- an
+    LSB-first bitmap with bit ``i`` set when probe row ``i`` matches, and the matched rows'
+    build rows in probe order -- so the caller filters the probe side's columns (copying runs
+    of rows) instead of gathering them one row at a time, and never builds an index of the
+    probe rows. Blocks of ``_BLOCK`` rows (a multiple of 8) write disjoint bitmap bytes.
+    """
+    cdef int64_t n = probe_codes.shape[0]
+    cdef int64_t nb = (n + _BLOCK - 1) // _BLOCK
+    cdef int64_t ncodes = build_offsets.shape[0] - 1
+    cdef int nt = n_threads_for(n)
+    cdef int64_t b, i, s, e, c, lo, pos, total
+    cdef uint8_t byte
+    if ncodes < 0:
+        raise ValueError("build_offsets needs at least one entry")
+    matched = np.zeros(max(nb, 1), dtype=np.int64)
+    multi = np.zeros(max(nb, 1), dtype=np.int64)
+    bad = np.zeros(max(nb, 1), dtype=np.int64)
+    cdef int64_t[::1] mv = matched
+    cdef int64_t[::1] ov = multi
+    cdef int64_t[::1] xv = bad
+    if n:
+        with nogil:
+            _unique_counts(&probe_codes[0], &build_offsets[0], ncodes, n, &mv[0], &ov[0], &xv[0],
+                           nb, nt)
+    if bad.any():
+        raise ValueError(f"probe codes must lie in [0, {ncodes})")
+    if multi.any():
+        return None
+    cdef int64_t[::1] out
+    if keep_unmatched:
+        build_index = _empty(max(n, 1))
+        out = build_index
+        if n:
+            with nogil:
+                for i in prange(n, schedule="static", num_threads=nt):
+                    c = probe_codes[i]
+                    lo = build_offsets[c]
+                    out[i] = build_order[lo] if build_offsets[c + 1] > lo else -1
+        return build_index[:n]
+    starts = np.zeros(nb + 1, dtype=np.int64)
+    np.cumsum(matched[:nb], out=starts[1:])
+    total = int(starts[nb])
+    cdef int64_t[::1] st = starts
+    build_index = _empty(max(total, 1))
+    out = build_index
+    bitmap = allocate((n + 7) // 8, False)
+    cdef uint8_t* bits = (<OwnedBuffer>bitmap).data
+    if n:
+        with nogil:
+            for b in prange(nb, schedule="static", num_threads=nt):
+                s = b * _BLOCK
+                e = min(n, s + _BLOCK)
+                pos = st[b]
+                byte = 0
+                for i in range(s, e):
+                    c = probe_codes[i]
+                    lo = build_offsets[c]
+                    if build_offsets[c + 1] > lo:
+                        out[pos] = build_order[lo]
+                        pos = pos + 1
+                        byte = byte | <uint8_t>(1 << (i & 7))
+                    if (i & 7) == 7:
+                        bits[i >> 3] = byte
+                        byte = 0
+                if (e & 7) != 0:
+                    bits[(e - 1) >> 3] = byte
+    return bitmap, build_index[:total]
+
 # ------------------------------------------------------------------------------------------------
 # as-of matching. Both sides arrive counting-sorted by group (``group_order``) with each group's
 # rows in ascending ``on`` order; one two-pointer walk per group (groups in parallel) finds each
@@ -203,4 +301,102 @@ def asof_match(const asof_t[::1] lvals, const int64_t[::1] lorder, const int64_t
                 if pick >= 0 and has_tolerance and _dist(rvals[pick], x) > tolerance:
                     pick = -1
                 out[li] = pick
+    return match
+
+
+def asof_match_sorted(const asof_t[::1] lvals, const int64_t[::1] lcodes, int64_t ng,
+                      const asof_t[::1] rvals, const int64_t[::1] rorder, const int64_t[::1] roff,
+                      int strategy, bint allow_exact, bint has_tolerance, double tolerance):
+    """``asof_match`` for a left side already ascending by value (over the rows whose group
+    code is below ``ng``; the others match nothing), or None when it is not.
+
+    The left rows are walked in row order -- sequential reads and writes instead of a gather
+    through the group order -- with one cursor per group into that group's right rows (their
+    values gathered once into (value, row) pairs, so a step reads one cache line). Each thread takes a contiguous range of left rows and
+    starts every cursor at its group's first right row, so the answer does not depend on the
+    thread count; a thread finding a descent gives up and the caller sorts instead.
+    """
+    cdef int64_t n = lvals.shape[0], nr = rorder.shape[0], g, k, j, f, hi, lo, i, back, fwd, pick
+    cdef int64_t s, e, t, nchunk
+    cdef asof_t x, prev
+    cdef bint seen
+    cdef int nt = n_threads_for(n)
+    if roff.shape[0] - 1 != ng or lcodes.shape[0] != n:
+        raise ValueError("lcodes must cover the left rows and roff the ng groups")
+    match = _empty(max(n, 1))[:n]
+    cdef int64_t[::1] out = match
+    dt = np.float64 if asof_t is double else np.int64
+    rsorted = np.empty(2 * max(nr, 1), dtype=dt)   # (value, right row) pairs in group order
+    cdef asof_t[::1] rv = rsorted
+    ends = np.zeros((2, max(nt, 1)), dtype=dt)   # each chunk's first and last checked value
+    cdef asof_t[:, ::1] ev = ends
+    has = np.zeros(max(nt, 1), dtype=np.uint8)
+    cdef unsigned char[::1] hv = has
+    cursors = np.empty((max(nt, 1), max(ng, 1)), dtype=np.int64)
+    cdef int64_t[:, ::1] cur = cursors
+    unsorted = np.zeros(max(nt, 1), dtype=np.uint8)
+    cdef unsigned char[::1] bad = unsorted
+    nchunk = nt
+    with nogil:
+        for k in prange(nr, schedule="static", num_threads=nt):
+            rv[2 * k] = rvals[rorder[k]]
+            rv[2 * k + 1] = <asof_t>rorder[k]   # exact: row numbers are far below 2**53
+        for t in prange(nchunk, schedule="static", num_threads=nt):
+            s = n * t // nchunk
+            e = n * (t + 1) // nchunk
+            for g in range(ng):
+                cur[t, g] = roff[g]
+            seen = False
+            prev = 0
+            for i in range(s, e):
+                g = lcodes[i]
+                if g < 0 or g >= ng:
+                    out[i] = -1
+                    continue
+                x = lvals[i]
+                if seen and x < prev:
+                    bad[t] = 1
+                    break
+                if not seen:
+                    ev[0, t] = x
+                    hv[t] = 1
+                seen = True
+                prev = x
+                ev[1, t] = x
+                lo = roff[g]
+                hi = roff[g + 1]
+                j = cur[t, g]
+                if strategy == 1:
+                    while j < hi and (rv[2 * j] < x or (not allow_exact and rv[2 * j] == x)):
+                        j = j + 1
+                    pick = <int64_t>rv[2 * j + 1] if j < hi else -1
+                    f = j
+                else:
+                    while j < hi and (rv[2 * j] < x or (allow_exact and rv[2 * j] == x)):
+                        j = j + 1
+                    back = j - 1 if j > lo else -1
+                    pick = back
+                    if strategy == 2:
+                        f = j
+                        while not allow_exact and f < hi and rv[2 * f] == x:
+                            f = f + 1
+                        fwd = f if f < hi else -1
+                        if fwd >= 0 and (back < 0 or _dist(rv[2 * fwd], x) < _dist(x, rv[2 * back])):
+                            pick = fwd
+                    if pick >= 0:
+                        f = pick
+                        pick = <int64_t>rv[2 * pick + 1]
+                cur[t, g] = j
+                if pick >= 0 and has_tolerance and _dist(rv[2 * f], x) > tolerance:
+                    pick = -1
+                out[i] = pick
+    if unsorted.any():
+        return None
+    # the chunks ascend inside; they must also ascend across their boundaries
+    last = None
+    for t in range(nchunk):
+        if has[t]:
+            if last is not None and ends[0, t] < last:
+                return None
+            last = ends[1, t]
     return match

@@ -42,3 +42,20 @@ def test_large_blocks_are_recycled_and_can_be_released() -> None:
     del view, second
     assert buffer.clear_buffer_cache() >= size
     assert buffer.buffer_cache_bytes() == 0
+
+
+def test_a_full_cache_releases_the_least_recently_freed_blocks() -> None:
+    buffer.clear_buffer_cache()
+    mib = 1 << 20
+    blocks = [buffer.allocate_buffer(mib, zeroed=False) for _ in range(70)]
+    del blocks  # 70 blocks freed into 64 slots: the first six freed are released
+    assert buffer.buffer_cache_bytes() == 64 * mib
+    newest = buffer.allocate_buffer(3 * mib, zeroed=False)
+    address = newest.address
+    del newest  # a full cache makes room for the newest block by releasing the oldest
+    assert buffer.buffer_cache_bytes() == 64 * mib - mib + 3 * mib
+    again = buffer.allocate_buffer(3 * mib, zeroed=False)
+    assert again.address == address
+    del again
+    buffer.clear_buffer_cache()
+    assert buffer.buffer_cache_bytes() == 0

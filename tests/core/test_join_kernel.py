@@ -7,6 +7,8 @@ plus one (row, -1) pair per unmatched probe row when asked.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -113,6 +115,78 @@ def test_empty_inputs_and_read_only_arrays():
     assert jn.join_size(probe, offsets, False) == 0
 
 
+
+def _unique_reference(probe: np.ndarray, build: np.ndarray, keep: bool):
+    """``join_unique``'s answer from the nested-loop pairs (None when a probe row has two)."""
+    pi, bi = _reference(probe, build, keep)
+    if len(set(pi)) != len(pi):
+        return None
+    if keep:
+        return bi
+    matched = np.zeros(len(probe), dtype=bool)
+    matched[pi] = True
+    return matched.tolist(), bi
+
+
+def _unpack(bitmap, n: int) -> list[bool]:
+    return np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little")[:n].astype(bool).tolist()
+
+
+@given(
+    ncodes=st.integers(1, 40),
+    n_probe=st.integers(0, 80),
+    n_build=st.integers(0, 40),
+    keep=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_unique_probe_matches_nested_loop_reference(ncodes, n_probe, n_build, keep, seed):
+    rng = np.random.default_rng(seed)
+    probe = rng.integers(0, ncodes, n_probe)
+    # half the cases draw distinct build codes (the fast path), the rest allow repeats
+    if seed % 2 and n_build <= ncodes:
+        build = rng.permutation(ncodes)[:n_build]
+    else:
+        build = rng.integers(0, ncodes, n_build)
+    order, offsets = gb.group_order(build, ncodes)
+    got = jn.join_unique(probe, order, offsets, keep)
+    expected = _unique_reference(probe, build, keep)
+    # None exactly when some probe row meets two build rows
+    assert (got is None) == (expected is None)
+    if got is None:
+        return
+    if keep:
+        assert got.tolist() == expected
+    else:
+        bitmap, bi = got
+        assert _unpack(bitmap, n_probe) == expected[0]
+        assert bi.tolist() == expected[1]
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, (1 << 16) - 1, 1 << 16, 3 * (1 << 16) + 5])
+def test_unique_probe_bitmap_across_block_and_byte_edges(n):
+    # several 2**16-row blocks (each writes its own bitmap bytes) and a ragged last byte
+    rng = np.random.default_rng(n)
+    ncodes = 1_000
+    build = rng.permutation(ncodes)[: ncodes // 2]
+    probe = rng.integers(0, ncodes, n)
+    order, offsets = gb.group_order(build, ncodes)
+    bitmap, bi = jn.join_unique(probe, order, offsets, False)
+    pos = np.full(ncodes, -1)
+    pos[build] = np.arange(len(build))
+    hit = pos[probe] >= 0
+    assert len(bitmap) == (n + 7) // 8
+    assert _unpack(bitmap, n) == hit.tolist()
+    np.testing.assert_array_equal(bi, pos[probe][hit])
+    np.testing.assert_array_equal(jn.join_unique(probe, order, offsets, True), pos[probe])
+
+
+def test_unique_probe_rejects_bad_codes_and_reports_repeats():
+    order, offsets = gb.group_order(np.array([0, 1, 1], dtype=np.int64), 4)
+    with pytest.raises(ValueError, match="probe codes"):
+        jn.join_unique(np.array([0, 4], dtype=np.int64), order, offsets, False)
+    assert jn.join_unique(np.array([0, 1], dtype=np.int64), order, offsets, False) is None
+    assert jn.join_unique(np.array([0, 2], dtype=np.int64), order, offsets, True).tolist() == [0, -1]
+
 def _asof_reference(lv, lg, rv, rg, strategy, exact, tol):
     out = []
     for x, g in zip(lv.tolist(), lg.tolist()):
@@ -171,3 +245,70 @@ def test_sorted_within_groups_detects_a_descent():
     offsets = np.array([0, 3], dtype=np.int64)
     assert not jn.sorted_within_groups(vals, np.array([0, 1, 2], dtype=np.int64), offsets)
     assert jn.sorted_within_groups(vals, np.array([0, 2, 1], dtype=np.int64), offsets)
+
+
+@contextlib.contextmanager
+def _threads_from_one_row(threads: int):
+    """``threads`` threads from one element up, so tiny inputs exercise the chunk boundaries."""
+    from frame._core import parallel
+
+    before = parallel.get_num_threads()
+    parallel.set_parallel_threshold(1)
+    parallel.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        parallel.set_parallel_threshold(200_000)
+        parallel.set_num_threads(before)
+
+
+@given(
+    n_left=st.integers(0, 40),
+    n_right=st.integers(0, 40),
+    n_groups=st.integers(1, 4),
+    strategy=st.sampled_from([0, 1, 2]),
+    exact=st.booleans(),
+    tol=st.sampled_from([None, 0, 2]),
+    floats=st.booleans(),
+    threads=st.sampled_from([1, 2]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_asof_match_sorted_matches_brute_force(
+    n_left, n_right, n_groups, strategy, exact, tol, floats, threads, seed
+):
+    # the left side ascends in row order; some rows carry a sentinel group (null keys)
+    rng = np.random.default_rng(seed)
+    dtype = np.float64 if floats else np.int64
+    lv = np.sort(rng.integers(-20, 20, n_left)).astype(dtype)
+    rv = rng.integers(-20, 20, n_right).astype(dtype)
+    lg = rng.integers(0, n_groups + 1, n_left)  # n_groups: a row that matches nothing
+    if n_left:  # the sentinel rows may hold any value without breaking the order
+        lv[lg == n_groups] = rng.integers(-99, 99, int((lg == n_groups).sum()))
+    rg = rng.integers(0, n_groups, n_right)
+    ro = np.lexsort((np.arange(n_right), rv, rg)).astype(np.int64)
+    roff = np.concatenate([[0], np.cumsum(np.bincount(rg, minlength=n_groups))]).astype(np.int64)
+    with _threads_from_one_row(threads):
+        got = jn.asof_match_sorted(lv, lg, n_groups, rv, ro, roff, strategy, exact,
+                                   tol is not None, float(tol or 0))
+    expected = _asof_reference(lv, lg, rv, rg, strategy, exact, tol)
+    assert got is not None
+    assert got.tolist() == expected
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("where", ["inside a chunk", "across chunks"])
+def test_asof_match_sorted_gives_up_on_an_unsorted_left_side(threads, where):
+    n = 1_000
+    lv = np.arange(n, dtype=np.int64)
+    if where == "inside a chunk":
+        lv[100], lv[101] = lv[101], lv[100]
+    else:  # each half ascends, but the second starts below where the first ends
+        lv[n // 2 :] -= n
+    lg = np.zeros(n, dtype=np.int64)
+    rv = np.array([5, 50], dtype=np.int64)
+    ro = np.array([0, 1], dtype=np.int64)
+    roff = np.array([0, 2], dtype=np.int64)
+    with _threads_from_one_row(threads):
+        assert jn.asof_match_sorted(lv, lg, 1, rv, ro, roff, 0, True, False, 0.0) is None
+        lv.sort()
+        assert jn.asof_match_sorted(lv, lg, 1, rv, ro, roff, 0, True, False, 0.0) is not None
