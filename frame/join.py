@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.types as pat
 
 from frame import _ops
+from frame._aggregate import _numeric as _aggregate_numeric
 from frame._core import buffer as _buffer
 from frame._core import groupby as _gb
 from frame._core import join as _join
@@ -96,6 +97,9 @@ def _joint_codes(lkeys, rkeys, nulls_equal: bool):
     empty -- so the kernels never see a negative code.
     """
     n_l = len(lkeys[0])
+    direct = _direct_codes(lkeys, rkeys, nulls_equal)
+    if direct is not None:
+        return direct
     combined = [
         pa.chunked_array(list(lk.chunks) + list(rk.chunks), type=lk.type)
         for lk, rk in zip(lkeys, rkeys)
@@ -114,6 +118,50 @@ def _joint_codes(lkeys, rkeys, nulls_equal: bool):
             codes[:n_l][null_rows[:n_l]] = ng + 1
             codes[n_l:][null_rows[n_l:]] = ng
     return np.ascontiguousarray(codes[:n_l]), np.ascontiguousarray(codes[n_l:]), ng
+
+
+# a key range up to this many times the rows (and at most 2**28 codes) is coded directly
+_DIRECT_RANGE_PER_ROW = 2
+_DIRECT_MAX = 1 << 28
+
+
+def _direct_codes(lkeys, rkeys, nulls_equal: bool):
+    """``_joint_codes`` for one integer key whose values span a small range: the code of a key
+    is its distance from the smallest key of both sides, so no hash table is built. None when
+    the key is not an integer column, spans too wide a range, or nulls must match nulls."""
+    if len(lkeys) != 1:
+        return None
+    lk, rk = lkeys[0], rkeys[0]
+    if not pat.is_integer(lk.type) or lk.type != rk.type:
+        return None
+    if nulls_equal and (lk.null_count or rk.null_count):
+        return None
+    lo, hi = None, None
+    for k in (lk, rk):
+        mm = pc.min_max(k)
+        if mm["min"].is_valid:
+            a, b = mm["min"].as_py(), mm["max"].as_py()
+            lo = a if lo is None else min(lo, a)
+            hi = b if hi is None else max(hi, b)
+    n = len(lk) + len(rk)
+    if lo is None:  # every key is null: nothing matches
+        size = 0
+        lo = 0
+    else:
+        size = hi - lo + 1
+        if size > max(_DIRECT_RANGE_PER_ROW * n, 1 << 16) or size > _DIRECT_MAX:
+            return None
+    codes = []
+    for k, sentinel in ((lk, size + 1), (rk, size)):
+        view = _aggregate_numeric(_ops.single(k))  # zero-copy values and validity bitmap
+        validity = view.valid if view.valid is not None else _NO_BITMAP
+        codes.append(
+            _join.direct_codes(view.values, validity, view.offset, lo, size, sentinel)
+        )
+    return codes[0], codes[1], size
+
+
+_NO_BITMAP = np.empty(0, dtype=np.uint8)
 
 
 def _validate_unique(codes: np.ndarray, ng: int, side: str, keys: list[pa.ChunkedArray], names: list[str]):
@@ -173,7 +221,7 @@ def _row_bytes(table: pa.Table) -> int:
     return total
 
 
-def _pairs(probe_codes, build_codes, ncodes: int, keep_unmatched: bool, width: int,
+def _pairs(probe_codes, build_codes, ng: int, keep_unmatched: bool, width: int,
            unique_ok: bool = True):
     """The matching pairs as ``(probe rows, build rows)``.
 
@@ -181,21 +229,23 @@ def _pairs(probe_codes, build_codes, ncodes: int, keep_unmatched: bool, width: i
     ``pa.BooleanArray`` mask when every probe row appears at most once and in order (an inner
     join where no key repeats on the build side: the probe columns are then filtered, copying
     runs of rows), else an int64 array; ``build rows`` is always an int64 array (-1: no match).
+    Codes ``ng`` and ``ng + 1`` are the null sentinels, which match nothing.
     """
-    order, offsets = _gb.group_order(build_codes, ncodes)
     n = len(probe_codes)
-    if unique_ok:
-        unique = _join.join_unique(probe_codes, order, offsets, keep_unmatched)
-        if unique is not None:
-            if keep_unmatched:
-                _check_size(n, width)
-                return None, unique
-            bitmap, build_rows = unique
-            _check_size(len(build_rows), width)
-            if len(build_rows) == n:
-                return None, build_rows
-            mask = pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(bitmap)])
-            return mask, build_rows
+    ncodes = ng + 2
+    pos = _join.unique_positions(build_codes, ncodes, ng) if unique_ok else None
+    if pos is not None:  # no build key repeats: the positions are the hash table
+        found = _join.join_lookup(probe_codes, pos, keep_unmatched)
+        if keep_unmatched:
+            _check_size(n, width)
+            return None, found
+        bitmap, build_rows = found
+        _check_size(len(build_rows), width)
+        if len(build_rows) == n:
+            return None, build_rows
+        mask = pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(bitmap)])
+        return mask, build_rows
+    order, offsets = _gb.group_order(build_codes, ncodes)
     total = _join.join_size(probe_codes, offsets, keep_unmatched)
     _check_size(total, width)
     probe_rows, build_rows, identity = _join.join_fill(probe_codes, order, offsets, keep_unmatched)
@@ -263,13 +313,13 @@ def join(
 
     width = _row_bytes(lt) + _row_bytes(rt)
     if how == "right":
-        li, ri = _pairs(rcodes, lcodes, ncodes, True, width)
+        li, ri = _pairs(rcodes, lcodes, ng, True, width)
         if li is None:  # every right row once, in order
             li, ri = ri, None
         else:
             li, ri = ri, li
     else:
-        li, ri = _pairs(lcodes, rcodes, ncodes, how in ("left", "full"), width, how != "full")
+        li, ri = _pairs(lcodes, rcodes, ng, how in ("left", "full"), width, how != "full")
         if how == "full":
             if li is None:
                 li = np.arange(len(lcodes), dtype=np.int64)

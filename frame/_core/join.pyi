@@ -7,9 +7,18 @@ def join_size(probe_codes: _Codes, build_offsets: _Codes, keep_unmatched: bool) 
 def join_fill(
     probe_codes: _Codes, build_order: _Codes, build_offsets: _Codes, keep_unmatched: bool
 ) -> tuple[_Codes, _Codes, bool]: ...
-def join_unique(
-    probe_codes: _Codes, build_order: _Codes, build_offsets: _Codes, keep_unmatched: bool
-) -> _Codes | tuple[object, _Codes] | None: ...
+def unique_positions(build_codes: _Codes, ncodes: int, nkeys: int) -> _Codes | None: ...
+def join_lookup(
+    probe_codes: _Codes, pos: _Codes, keep_unmatched: bool
+) -> _Codes | tuple[object, _Codes]: ...
+def direct_codes(
+    values: npt.NDArray[np.integer],
+    validity: npt.NDArray[np.uint8],
+    bit_offset: int,
+    base: int,
+    size: int,
+    sentinel: int,
+) -> _Codes: ...
 def sorted_within_groups(
     values: npt.NDArray[np.int64] | npt.NDArray[np.float64], order: _Codes, offsets: _Codes
 ) -> bool: ...

@@ -16,8 +16,11 @@ prefix sum. Output order: probe rows in order, each followed by its matches in b
 import numpy as np
 
 from cython.parallel cimport prange
-from libc.stdint cimport int64_t, uint8_t
+from libc.stdint cimport (
+    int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t,
+)
 
+from frame._core.bitmap cimport get_bit
 from frame._core.buffer cimport OwnedBuffer, allocate
 from frame._core.parallel cimport n_threads_for
 
@@ -130,80 +133,96 @@ def join_fill(const int64_t[::1] probe_codes, const int64_t[::1] build_order,
 
 
 
-cdef void _unique_counts(const int64_t* codes, const int64_t* offsets, int64_t ncodes, int64_t n,
-                         int64_t* matched, int64_t* multi, int64_t* bad, int64_t nb,
-                         int nt) noexcept nogil:
-    """Per block: probe rows with a match, rows with more than one, and out-of-range codes."""
-    cdef int64_t b, i, s, e, t, o, x, c, m
+def unique_positions(const int64_t[::1] build_codes, int64_t ncodes, int64_t nkeys):
+    """``pos[c]`` for ``c`` in ``[0, ncodes)``: the one build row with code ``c`` (-1: none), or
+    None as soon as a code below ``nkeys`` appears twice. Codes from ``nkeys`` up (the null
+    sentinels, which match nothing) and outside the range are never stored.
+
+    For a build side whose keys do not repeat -- a dimension table, every db-benchmark right
+    table -- this array is the whole hash table: one scattered write per build row, where the
+    counting sort (``group_order``) takes two passes and leaves two reads per probe.
+    """
+    cdef int64_t n = build_codes.shape[0], i, c
+    cdef bint dup = False
+    if ncodes < 0 or nkeys > ncodes:
+        raise ValueError("need 0 <= nkeys <= ncodes")
+    pos = _empty(max(ncodes, 1))[:ncodes]
+    cdef int64_t[::1] p = pos
+    with nogil:
+        for i in range(ncodes):
+            p[i] = -1
+        for i in range(n):
+            c = build_codes[i]
+            if c < 0 or c >= nkeys:
+                continue
+            if p[c] >= 0:
+                dup = True
+                break
+            p[c] = i
+    return None if dup else pos
+
+
+cdef void _lookup_counts(const int64_t* codes, const int64_t* pos, int64_t npos, int64_t n,
+                         int64_t* matched, int64_t* bad, int64_t nb, int nt) noexcept nogil:
+    """Per block: probe rows with a match, and codes outside ``[0, npos)``."""
+    cdef int64_t b, i, s, e, t, x, c
     for b in prange(nb, schedule="static", num_threads=nt):
         s = b * _BLOCK
         e = min(n, s + _BLOCK)
         t = 0
-        o = 0
         x = 0
         for i in range(s, e):
             c = codes[i]
-            if c < 0 or c >= ncodes:
+            if c < 0 or c >= npos:
                 x = x + 1
                 continue
-            m = offsets[c + 1] - offsets[c]
-            t = t + (m != 0)
-            o = o + (m > 1)
+            t = t + (pos[c] >= 0)
         matched[b] = t
-        multi[b] = o
         bad[b] = x
 
 
-def join_unique(const int64_t[::1] probe_codes, const int64_t[::1] build_order,
-                const int64_t[::1] build_offsets, bint keep_unmatched):
-    """The join when no probe row meets more than one build row, or None when one does.
+def join_lookup(const int64_t[::1] probe_codes, const int64_t[::1] pos, bint keep_unmatched):
+    """The join against a build side whose keys do not repeat (``pos`` from
+    ``unique_positions``; probe codes must lie in ``[0, len(pos))``).
 
-    ``keep_unmatched`` (left join): ``build_index`` of every probe row, -1 where none matches;
-    the probe rows are ``0 .. n-1``. Otherwise (inner join): ``(bitmap, build_index)`` -- an
+    ``keep_unmatched`` (left join): the build row of every probe row, -1 where none matches;
+    the probe rows are ``0 .. n-1``. Otherwise (inner join): ``(bitmap, build_rows)`` -- an
     LSB-first bitmap with bit ``i`` set when probe row ``i`` matches, and the matched rows'
     build rows in probe order -- so the caller filters the probe side's columns (copying runs
-    of rows) instead of gathering them one row at a time, and never builds an index of the
-    probe rows. Blocks of ``_BLOCK`` rows (a multiple of 8) write disjoint bitmap bytes.
+    of rows) instead of gathering them, and never builds an index of the probe rows. Blocks of
+    ``_BLOCK`` rows (a multiple of 8) write disjoint bitmap bytes, in parallel.
     """
     cdef int64_t n = probe_codes.shape[0]
     cdef int64_t nb = (n + _BLOCK - 1) // _BLOCK
-    cdef int64_t ncodes = build_offsets.shape[0] - 1
+    cdef int64_t npos = pos.shape[0]
     cdef int nt = n_threads_for(n)
-    cdef int64_t b, i, s, e, c, lo, pos, total
+    cdef int64_t b, i, s, e, c, r, at, total
     cdef uint8_t byte
-    if ncodes < 0:
-        raise ValueError("build_offsets needs at least one entry")
     matched = np.zeros(max(nb, 1), dtype=np.int64)
-    multi = np.zeros(max(nb, 1), dtype=np.int64)
     bad = np.zeros(max(nb, 1), dtype=np.int64)
     cdef int64_t[::1] mv = matched
-    cdef int64_t[::1] ov = multi
     cdef int64_t[::1] xv = bad
     if n:
         with nogil:
-            _unique_counts(&probe_codes[0], &build_offsets[0], ncodes, n, &mv[0], &ov[0], &xv[0],
+            _lookup_counts(&probe_codes[0], &pos[0] if npos else NULL, npos, n, &mv[0], &xv[0],
                            nb, nt)
     if bad.any():
-        raise ValueError(f"probe codes must lie in [0, {ncodes})")
-    if multi.any():
-        return None
+        raise ValueError(f"probe codes must lie in [0, {npos})")
     cdef int64_t[::1] out
     if keep_unmatched:
-        build_index = _empty(max(n, 1))
-        out = build_index
+        build_rows = _empty(max(n, 1))
+        out = build_rows
         if n:
             with nogil:
                 for i in prange(n, schedule="static", num_threads=nt):
-                    c = probe_codes[i]
-                    lo = build_offsets[c]
-                    out[i] = build_order[lo] if build_offsets[c + 1] > lo else -1
-        return build_index[:n]
+                    out[i] = pos[probe_codes[i]]
+        return build_rows[:n]
     starts = np.zeros(nb + 1, dtype=np.int64)
     np.cumsum(matched[:nb], out=starts[1:])
     total = int(starts[nb])
     cdef int64_t[::1] st = starts
-    build_index = _empty(max(total, 1))
-    out = build_index
+    build_rows = _empty(max(total, 1))
+    out = build_rows
     bitmap = allocate((n + 7) // 8, False)
     cdef uint8_t* bits = (<OwnedBuffer>bitmap).data
     if n:
@@ -211,21 +230,62 @@ def join_unique(const int64_t[::1] probe_codes, const int64_t[::1] build_order,
             for b in prange(nb, schedule="static", num_threads=nt):
                 s = b * _BLOCK
                 e = min(n, s + _BLOCK)
-                pos = st[b]
+                at = st[b]
                 byte = 0
                 for i in range(s, e):
-                    c = probe_codes[i]
-                    lo = build_offsets[c]
-                    if build_offsets[c + 1] > lo:
-                        out[pos] = build_order[lo]
-                        pos = pos + 1
+                    r = pos[probe_codes[i]]
+                    if r >= 0:
+                        out[at] = r
+                        at = at + 1
                         byte = byte | <uint8_t>(1 << (i & 7))
                     if (i & 7) == 7:
                         bits[i >> 3] = byte
                         byte = 0
                 if (e & 7) != 0:
                     bits[(e - 1) >> 3] = byte
-    return bitmap, build_index[:total]
+    return bitmap, build_rows[:total]
+
+
+ctypedef fused key_t:
+    int8_t
+    int16_t
+    int32_t
+    int64_t
+    uint8_t
+    uint16_t
+    uint32_t
+    uint64_t
+
+
+def direct_codes(const key_t[::1] values, const uint8_t[::1] validity, int64_t bit_offset,
+                 key_t base, int64_t size, int64_t sentinel):
+    """Codes of integer keys whose range is small: ``value - base`` for a valid value inside
+    ``[base, base + size)``, ``sentinel`` for a null or a value outside it (which cannot match).
+
+    The joint factorize this replaces walks a direct table in random order (one cache miss per
+    row once the range outgrows the cache); this is one sequential, parallel pass. ``validity``
+    is the Arrow bitmap (empty when there are no nulls) and ``bit_offset`` the array's offset.
+    """
+    cdef int64_t n = values.shape[0], i
+    cdef uint64_t k
+    cdef bint has_valid = validity.shape[0] > 0
+    cdef int nt = n_threads_for(n)
+    if size < 0 or sentinel < 0:
+        raise ValueError("size and sentinel must be >= 0")
+    if has_valid and validity.shape[0] * 8 < bit_offset + n:
+        raise ValueError("the validity bitmap is shorter than the values")
+    codes = _empty(max(n, 1))[:n]
+    cdef int64_t[::1] out = codes
+    cdef const uint8_t* vb = &validity[0] if has_valid else NULL
+    if n:
+        with nogil:
+            for i in prange(n, schedule="static", num_threads=nt):
+                k = <uint64_t>values[i] - <uint64_t>base
+                if k >= <uint64_t>size or (vb != NULL and not get_bit(vb, bit_offset + i)):
+                    out[i] = sentinel
+                else:
+                    out[i] = <int64_t>k
+    return codes
 
 # ------------------------------------------------------------------------------------------------
 # as-of matching. Both sides arrive counting-sorted by group (``group_order``) with each group's

@@ -116,11 +116,9 @@ def test_empty_inputs_and_read_only_arrays():
 
 
 
-def _unique_reference(probe: np.ndarray, build: np.ndarray, keep: bool):
-    """``join_unique``'s answer from the nested-loop pairs (None when a probe row has two)."""
+def _lookup_reference(probe: np.ndarray, build: np.ndarray, keep: bool):
+    """``join_lookup``'s answer from the nested-loop pairs (build codes are distinct)."""
     pi, bi = _reference(probe, build, keep)
-    if len(set(pi)) != len(pi):
-        return None
     if keep:
         return bi
     matched = np.zeros(len(probe), dtype=bool)
@@ -129,31 +127,40 @@ def _unique_reference(probe: np.ndarray, build: np.ndarray, keep: bool):
 
 
 def _unpack(bitmap, n: int) -> list[bool]:
-    return np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little")[:n].astype(bool).tolist()
+    bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little")
+    return bits[:n].astype(bool).tolist()
 
 
 @given(
-    ncodes=st.integers(1, 40),
+    nkeys=st.integers(0, 40),
     n_probe=st.integers(0, 80),
     n_build=st.integers(0, 40),
+    repeats=st.booleans(),
     keep=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_unique_probe_matches_nested_loop_reference(ncodes, n_probe, n_build, keep, seed):
+def test_unique_positions_and_lookup_match_nested_loop_reference(
+    nkeys, n_probe, n_build, repeats, keep, seed
+):
     rng = np.random.default_rng(seed)
+    ncodes = nkeys + 2  # plus the two null sentinels, which never match
     probe = rng.integers(0, ncodes, n_probe)
-    # half the cases draw distinct build codes (the fast path), the rest allow repeats
-    if seed % 2 and n_build <= ncodes:
-        build = rng.permutation(ncodes)[:n_build]
-    else:
+    if repeats:
         build = rng.integers(0, ncodes, n_build)
-    order, offsets = gb.group_order(build, ncodes)
-    got = jn.join_unique(probe, order, offsets, keep)
-    expected = _unique_reference(probe, build, keep)
-    # None exactly when some probe row meets two build rows
-    assert (got is None) == (expected is None)
-    if got is None:
+    else:  # distinct keys, plus any number of sentinel rows
+        build = np.concatenate([rng.permutation(nkeys)[: min(n_build, nkeys)],
+                                np.full(rng.integers(0, 3), nkeys)])
+        build = rng.permutation(build)
+    pos = jn.unique_positions(build, ncodes, nkeys)
+    keys = build[build < nkeys]
+    assert (pos is None) == (len(np.unique(keys)) != len(keys))
+    if pos is None:
         return
+    expected_pos = np.full(ncodes, -1)
+    expected_pos[keys] = np.flatnonzero(build < nkeys)
+    np.testing.assert_array_equal(pos, expected_pos)
+    got = jn.join_lookup(probe, pos, keep)
+    expected = _lookup_reference(probe, np.where(build < nkeys, build, -1), keep)
     if keep:
         assert got.tolist() == expected
     else:
@@ -163,29 +170,53 @@ def test_unique_probe_matches_nested_loop_reference(ncodes, n_probe, n_build, ke
 
 
 @pytest.mark.parametrize("n", [0, 1, 7, 8, 9, (1 << 16) - 1, 1 << 16, 3 * (1 << 16) + 5])
-def test_unique_probe_bitmap_across_block_and_byte_edges(n):
+def test_lookup_bitmap_across_block_and_byte_edges(n):
     # several 2**16-row blocks (each writes its own bitmap bytes) and a ragged last byte
     rng = np.random.default_rng(n)
     ncodes = 1_000
     build = rng.permutation(ncodes)[: ncodes // 2]
     probe = rng.integers(0, ncodes, n)
-    order, offsets = gb.group_order(build, ncodes)
-    bitmap, bi = jn.join_unique(probe, order, offsets, False)
-    pos = np.full(ncodes, -1)
-    pos[build] = np.arange(len(build))
-    hit = pos[probe] >= 0
+    pos = jn.unique_positions(build, ncodes, ncodes)
+    bitmap, bi = jn.join_lookup(probe, pos, False)
+    expected = np.full(ncodes, -1)
+    expected[build] = np.arange(len(build))
+    hit = expected[probe] >= 0
     assert len(bitmap) == (n + 7) // 8
     assert _unpack(bitmap, n) == hit.tolist()
-    np.testing.assert_array_equal(bi, pos[probe][hit])
-    np.testing.assert_array_equal(jn.join_unique(probe, order, offsets, True), pos[probe])
+    np.testing.assert_array_equal(bi, expected[probe][hit])
+    np.testing.assert_array_equal(jn.join_lookup(probe, pos, True), expected[probe])
 
 
-def test_unique_probe_rejects_bad_codes_and_reports_repeats():
-    order, offsets = gb.group_order(np.array([0, 1, 1], dtype=np.int64), 4)
+def test_lookup_rejects_bad_codes_and_positions_report_repeats():
+    pos = jn.unique_positions(np.array([0, 1], dtype=np.int64), 4, 2)
     with pytest.raises(ValueError, match="probe codes"):
-        jn.join_unique(np.array([0, 4], dtype=np.int64), order, offsets, False)
-    assert jn.join_unique(np.array([0, 1], dtype=np.int64), order, offsets, False) is None
-    assert jn.join_unique(np.array([0, 2], dtype=np.int64), order, offsets, True).tolist() == [0, -1]
+        jn.join_lookup(np.array([0, 4], dtype=np.int64), pos, False)
+    with pytest.raises(ValueError, match="probe codes"):
+        jn.join_lookup(np.array([-1], dtype=np.int64), pos, True)
+    assert jn.unique_positions(np.array([0, 1, 1], dtype=np.int64), 4, 2) is None
+    # repeated sentinel rows (null keys) are not repeats
+    assert jn.unique_positions(np.array([2, 0, 2], dtype=np.int64), 4, 2).tolist() == [1, -1, -1, -1]
+    assert jn.join_lookup(np.array([0, 3], dtype=np.int64), pos, True).tolist() == [0, -1]
+    with pytest.raises(ValueError, match="nkeys"):
+        jn.unique_positions(np.array([0], dtype=np.int64), 2, 3)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16,
+                                   np.uint32, np.uint64])
+def test_direct_codes_are_distances_from_the_base(dtype):
+    info = np.iinfo(dtype)
+    values = np.array([info.min, info.min + 1, info.max, info.max - 3, 0], dtype=dtype)
+    for base, size in ((int(info.min), 4), (int(info.max) - 3, 4), (0, 1)):
+        got = jn.direct_codes(values, np.empty(0, np.uint8), 0, base, size, 99)
+        expected = [int(v) - base if 0 <= int(v) - base < size else 99 for v in values.tolist()]
+        assert got.tolist() == expected
+    # a validity bitmap with an offset: bit 3 + i says whether row i is valid
+    validity = np.packbits(np.array([1, 1, 1, 0, 1, 1, 0, 1], dtype=np.uint8), bitorder="little")
+    got = jn.direct_codes(np.array([5, 6, 7, 8, 9], dtype=dtype), validity, 3, 5, 10, 77)
+    assert got.tolist() == [77, 1, 2, 77, 4]
+    with pytest.raises(ValueError, match="shorter"):
+        jn.direct_codes(np.arange(20, dtype=dtype), validity, 3, 0, 30, 77)
+
 
 def _asof_reference(lv, lg, rv, rg, strategy, exact, tol):
     out = []
