@@ -296,6 +296,40 @@ def test_matches_reference(
     assert_matches_reference(case, how, nulls_equal=nulls_equal, coalesce=coalesce, suffix=suffix)
 
 
+@settings(deadline=None)
+@given(
+    case=join_cases(key_types=st.sampled_from(SIGNED + UNSIGNED), max_keys=1),
+    **JOIN_KW,
+    direct=st.booleans(),
+)
+def test_integer_keys_match_reference_hashed_or_coded_by_distance(
+    case: Case, how: str, nulls_equal: bool, coalesce: bool | None, suffix: str, direct: bool
+) -> None:
+    """One integer key over a small range is coded by its distance from the smallest key
+    (frame/join.py ``_direct_codes``); switching that off must give the hashed path's answer."""
+    from frame import join as join_module
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(join_module, "_DIRECT_MAX", 1 << 28 if direct else 0)
+        assert_matches_reference(
+            case, how, nulls_equal=nulls_equal, coalesce=coalesce, suffix=suffix
+        )
+
+
+@pytest.mark.parametrize("dtype", SIGNED[2:] + UNSIGNED[2:], ids=str)
+@pytest.mark.parametrize("how", ["inner", "left", "right", "full", "semi", "anti"])
+def test_integer_keys_at_the_ends_of_their_range(dtype: pa.DataType, how: str) -> None:
+    """Keys at both ends of the type's range (too wide to code by distance) and a small
+    cluster near one end (coded by distance from a base near the extreme)."""
+    info = np.iinfo(dtype.to_pandas_dtype())
+    lo, hi = int(info.min), int(info.max)
+    for pool in ([lo, hi, lo + 1, hi - 1, 0], [hi, hi - 1, hi - 2, None]):
+        left = pa.table({"k": pa.array(pool + pool[:2], dtype), "x": range(len(pool) + 2)})
+        right = pa.table({"k": pa.array(pool[::-1], dtype), "y": range(len(pool))})
+        case = Case(left, right, ["k"], ["k"], "on")
+        assert_matches_reference(case, how)
+
+
 @settings(deadline=None, max_examples=25)
 @given(case=join_cases(max_keys=1, max_size=40), **JOIN_KW, threads=st.sampled_from([2, 3, 4]))
 def test_matches_reference_on_parallel_paths(
