@@ -183,18 +183,26 @@ def _rows(expr: Expr, table: pa.Table, grouping: Grouping) -> tuple[pa.Array, np
             "expression"
         )
     height = grouping.height
-    values = _ops.single(_eval.broadcast(_eval.evaluate(expr, table), height, expr.output_name()))
+    values = _ops.single(_per_row(expr, table, grouping))
     codes = grouping.codes
     if predicates:
         mask = None
         for p in predicates:
-            m = _ops.as_mask(_eval.broadcast(_eval.evaluate(p, table), height, p.output_name()), height)
+            m = _ops.as_mask(_per_row(p, table, grouping), height)
             m = pc.fill_null(m, False)
             mask = m if mask is None else pc.and_(mask, m)
         keep = np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
         values = _ops.filter_array(values, mask)
         codes = codes[keep]
     return values, codes
+
+
+def _per_row(expr: Expr, table: pa.Table, grouping: Grouping) -> pa.ChunkedArray:
+    """``expr`` on every row; window functions (``cum_sum``, ``shift``, ...) run along each
+    group's rows, so ``agg(col('v').cum_sum().max())`` sees per-group running sums."""
+    if _eval._contains_window_fn(expr):
+        return _eval._over_windows(expr, table, grouping)
+    return _eval.broadcast(_eval.evaluate(expr, table), grouping.height, expr.output_name())
 
 
 def _contains_op(expr: Expr, op: str) -> bool:

@@ -29,7 +29,7 @@ from frame.exceptions import (
     ShapeError,
     UnsupportedTypeError,
 )
-from frame.expr import Expr
+from frame.expr import WINDOW_FUNCTIONS, Expr
 
 Value = pa.ChunkedArray | pa.Scalar
 
@@ -758,14 +758,468 @@ def _whole_column(expr: Expr, table: pa.Table) -> Value:
 def _eval_over(expr: Expr, table: pa.Table) -> Value:
     from frame import _aggregate
 
-    inner, *keys = expr.args
+    n_order = expr.params.get("n_order", 0)
+    inner, *rest = expr.args
+    keys = rest[: len(rest) - n_order]
+    order_by = rest[len(rest) - n_order :]
     height = table.num_rows
     key_columns = [broadcast(evaluate(k, table), height, k.output_name()) for k in keys]
-    if height == 0:
+    if not keys:
+        grouping = _aggregate.whole(height)  # over(order_by=...) alone: one group
+    elif height == 0:
         grouping = _aggregate.Grouping(np.empty(0, np.int64), 0, np.empty(0, np.int64))
     else:
         grouping = _aggregate.make_grouping(key_columns)
+    if order_by:
+        return _over_ordered(inner, table, grouping, order_by, expr.params)
+    if _contains_window_fn(inner):
+        return _over_windows(inner, table, grouping)
     return _aggregate.window(inner, table, grouping)
+
+
+# --------------------------------------------------------------------------- window functions
+# ``shift``, ``diff``, ``cum_*``, ``rolling_*``, ``rolling_*_by``, ``ewm_mean`` and ``rank`` give
+# one value per row computed along the rows of a group. Every kernel (``frame._core.window``)
+# takes the group layout ``(order, offsets)`` of ``groupby.group_order``: the whole column is the
+# layout ``arange(n), [0, n]``; ``.over(keys)`` uses the groups' rows in frame order; with
+# ``order_by`` the needed columns are permuted into ``order_by`` order first (stable), the window
+# expression is evaluated there, and the result is permuted back onto the original rows.
+
+
+def _contains_window_fn(expr: Expr) -> bool:
+    if expr.op in WINDOW_FUNCTIONS:
+        return True
+    if expr.op == "over":
+        return False  # a nested over evaluates its own window functions
+    return any(_contains_window_fn(a) for a in expr.args)
+
+
+def _eval_window_fn(expr: Expr, table: pa.Table) -> Value:
+    """A window function on the whole column (one group, frame order)."""
+    height = table.num_rows
+    args = [broadcast(evaluate(a, table), height, a.output_name()) for a in expr.args]
+    order = np.arange(height, dtype=np.int64)
+    offsets = np.array([0, height], dtype=np.int64)
+    return pa.chunked_array([_apply_window_fn(expr, args, order, offsets)])
+
+
+def _over_windows(expr: Expr, table: pa.Table, grouping: Any) -> pa.ChunkedArray:
+    """``expr`` per group: window functions along each group's rows (frame order), then
+    aggregations and elementwise parts as ``_aggregate.window`` does."""
+    from frame import _aggregate
+    from frame.expr import col
+
+    if not _contains_window_fn(expr):
+        return _aggregate.window(expr, table, grouping)
+    order, offsets = _aggregate.group_rows(grouping)
+    computed: dict[str, pa.Array] = {}
+
+    def walk(e: Expr) -> Expr:
+        if e.op in WINDOW_FUNCTIONS:
+            args = [_over_windows(a, table, grouping) for a in e.args]
+            name = f"__frame_win_{len(computed)}"
+            computed[name] = _apply_window_fn(e, args, order, offsets)
+            return col(name)
+        if e.op == "over" or not e.args:
+            return e
+        return Expr(e.op, tuple(walk(a) for a in e.args), e.params)
+
+    rewritten = walk(expr)
+    augmented = table
+    for name, column in computed.items():
+        augmented = augmented.append_column(name, pa.chunked_array([column]))
+    return _aggregate.window(rewritten, augmented, grouping)
+
+
+def _column_names(expr: Expr, out: set[str]) -> set[str]:
+    if expr.op == "col":
+        out.add(expr.params["name"])
+    for a in expr.args:
+        _column_names(a, out)
+    return out
+
+
+def _series_as_columns(expr: Expr, table: pa.Table) -> tuple[Expr, pa.Table]:
+    """Move ``Series`` literals into the table so that they are permuted with the rows."""
+    from frame.expr import col
+
+    found: dict[str, pa.ChunkedArray] = {}
+
+    def walk(e: Expr) -> Expr:
+        if e.op == "series":
+            name = f"__frame_series_{len(found)}"
+            found[name] = broadcast(evaluate(e, table), table.num_rows, name)
+            return col(name).alias(e.output_name())
+        if not e.args:
+            return e
+        return Expr(e.op, tuple(walk(a) for a in e.args), e.params)
+
+    rewritten = walk(expr)
+    for name, column in found.items():
+        table = table.append_column(name, column)
+    return rewritten, table
+
+
+def _over_ordered(inner: Expr, table: pa.Table, grouping: Any, order_by: list[Expr],
+                  params: dict[str, Any]) -> pa.ChunkedArray:
+    from frame import _aggregate
+    from frame._core import groupby as _gb
+
+    height = table.num_rows
+    order_columns = [broadcast(evaluate(o, table), height, o.output_name()) for o in order_by]
+    if height == 0:
+        return _over_windows(inner, table, grouping)
+    perm = _ops.argsort(order_columns, params["descending"], [params["nulls_last"]] * len(order_by))
+    perm = np.ascontiguousarray(perm, dtype=np.int64)
+    inner, table = _series_as_columns(inner, table)
+    referenced = _column_names(inner, set())
+    for name in referenced:
+        if name not in table.column_names:
+            raise ColumnNotFoundError.for_name(name, table.column_names)
+    needed = [n for n in table.column_names if n in referenced]
+    permuted = _ops.take_table(table.select(needed), perm) if needed else table.select([])
+    if permuted.num_rows != height:  # a table without columns keeps its height
+        permuted = pa.table({"__frame_h": pa.nulls(height)}).drop(["__frame_h"])
+    codes = np.ascontiguousarray(grouping.codes[perm])
+    rows, offsets = _gb.group_order(codes, grouping.n_groups)
+    sizes = np.diff(offsets)
+    first = np.where(sizes > 0, rows[np.minimum(offsets[:-1], max(height - 1, 0))], -1)
+    permuted_grouping = _aggregate.Grouping(codes, grouping.n_groups, first.astype(np.int64))
+    result = _over_windows(inner, permuted, permuted_grouping)
+    inverse = np.empty(height, dtype=np.int64)
+    inverse[perm] = np.arange(height, dtype=np.int64)
+    return pa.chunked_array([_ops.take_column(result, inverse, check_bounds=False)])
+
+
+def _plain(column: pa.ChunkedArray) -> pa.Array:
+    """One contiguous array, dictionaries decoded."""
+    return _decode(_ops.single(column)) if len(column) else _decode(column.combine_chunks())
+
+
+def _window_type_error(expr: Expr, what: str, t: pa.DataType, needs: str) -> UnsupportedTypeError:
+    return UnsupportedTypeError(
+        f"{what} needs {needs}, but {expr.args[0]!r} is {type_name(t)}; cast it first, e.g. "
+        ".cast(fr.Float64)"
+    )
+
+
+def _result(values: np.ndarray, ok: np.ndarray, arrow_type: pa.DataType) -> pa.Array:
+    from frame import _aggregate
+
+    return _aggregate._to_arrow(values, ok.view(bool), arrow_type)
+
+
+def _float_out(t: pa.DataType) -> pa.DataType:
+    return pa.float32() if pat.is_float32(t) or pat.is_float16(t) else pa.float64()
+
+
+def _numeric_input(expr: Expr, x: pa.Array, what: str, *, temporal: bool = False,
+                   duration: bool = False):
+    """The kernel view of ``x`` (numbers and booleans; optionally temporal / duration)."""
+    from frame import _aggregate
+
+    t = x.type
+    ok = pat.is_integer(t) or pat.is_floating(t) or pat.is_boolean(t)
+    ok = ok or (temporal and pat.is_temporal(t)) or (duration and pat.is_duration(t))
+    needs = "an integer, float or boolean column" + (" (or a temporal one)" if temporal else "")
+    if not ok:
+        raise _window_type_error(expr, what, t, needs)
+    num = _aggregate._numeric(x)
+    if num is None:  # pragma: no cover - every accepted type has a kernel view
+        raise _window_type_error(expr, what, t, needs)
+    return num
+
+
+def _apply_window_fn(expr: Expr, args: list[pa.ChunkedArray], order: np.ndarray,
+                     offsets: np.ndarray) -> pa.Array:
+    """One window function over the layout; the result is aligned with the rows."""
+    return _WINDOW_KERNELS[expr.op](expr, args, order, offsets)
+
+
+def _win_shift(expr, args, order, offsets):
+    from frame._core import window as _win
+
+    x = args[0]
+    idx = _win.shift_indices(order, offsets, expr.params["n"])
+    out = _ops.take_column(x, idx, check_bounds=False)
+    if not expr.params["fill"]:
+        return out
+    fill = _plain(args[1]) if len(args[1]) else pa.array([], type=args[1].type)
+    target = out.type.value_type if pat.is_dictionary(out.type) else out.type
+    out = _decode(out)
+    if fill.type != target:
+        try:
+            fill = fill.cast(target) if not pat.is_null(target) else fill
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as err:
+            raise SchemaError(
+                f"shift fill_value of type {type_name(fill.type)} does not fit {expr.args[0]!r} "
+                f"of type {type_name(target)}; cast the value first"
+            ) from err
+    if pat.is_null(out.type):
+        out = out.cast(fill.type)
+    result = pc.if_else(pa.array(idx < 0), fill, out)
+    if pat.is_dictionary(x.type):  # keep the categorical type
+        result = result.dictionary_encode().cast(x.type)
+    return result
+
+
+def _win_diff(expr, args, order, offsets):
+    from frame._core import window as _win
+
+    x = _plain(args[0])
+    t = x.type
+    idx = _win.shift_indices(order, offsets, expr.params["n"])
+    if pat.is_null(t):
+        return pa.nulls(len(x), pa.int64())
+    if pat.is_integer(t) or pat.is_boolean(t):
+        if pat.is_boolean(t):
+            raise _window_type_error(expr, "diff", t, "a numeric or temporal column")
+        if pat.is_uint64(t):
+            # exact: only a difference that does not fit int64 is an error, not a big value
+            wide = x.cast(pa.decimal128(20, 0))
+            shifted = _ops.take_column(pa.chunked_array([wide]), idx, check_bounds=False)
+            try:
+                return pc.subtract_checked(wide, shifted).cast(pa.int64())
+            except pa.ArrowInvalid as err:
+                raise ComputeError(
+                    f"diff of {expr.args[0]!r} does not fit int64; cast the column to float64 "
+                    "first"
+                ) from err
+        x = x.cast(pa.int64())
+    elif not (pat.is_floating(t) or pat.is_temporal(t) or pat.is_duration(t)
+              or pat.is_decimal(t)):
+        raise _window_type_error(expr, "diff", t, "a numeric or temporal column")
+    shifted = _ops.take_column(pa.chunked_array([x]), idx, check_bounds=False)
+    try:
+        return pc.subtract_checked(x, shifted)
+    except pa.ArrowInvalid as err:
+        raise ComputeError(
+            f"diff of {expr.args[0]!r} overflows {type_name(x.type)}: {_clean(err)}; cast the "
+            "column to float64 first"
+        ) from err
+
+
+def _win_cum_agg(expr, args, order, offsets):
+    from frame._core import window as _win
+
+    fn = expr.params["fn"]
+    x = _plain(args[0])
+    t = x.type
+    arithmetic = fn in ("sum", "prod")
+    if pat.is_null(t):
+        return pa.nulls(len(x), pa.int64() if arithmetic else pa.null())
+    what = f"cum_{fn}"
+    if arithmetic:
+        num = _numeric_input(expr, x, what, duration=fn == "sum")
+    else:
+        num = _numeric_input(expr, x, what, temporal=True, duration=True)
+    code = {"sum": _win.CUM_SUM, "prod": _win.CUM_PROD, "min": _win.CUM_MIN,
+            "max": _win.CUM_MAX}[fn]
+    try:
+        values, ok = _win.cumulative(num.values, num.valid, num.offset, order, offsets, code,
+                                     expr.params["reverse"])
+    except OverflowError as err:
+        raise ComputeError(
+            f"{what} of {expr.args[0]!r} overflows int64 (at row {err.args[0]} of its input); "
+            "cast the column to float64 (or decimal128) first"
+        ) from None
+    if not arithmetic:
+        out_type = t
+    elif pat.is_floating(t):
+        out_type = _float_out(t) if pat.is_float16(t) else t
+    elif pat.is_duration(t):
+        out_type = t
+    else:
+        out_type = pa.int64()
+    return _result(values, ok, out_type)
+
+
+def _win_cum_count(expr, args, order, offsets):
+    from frame._core import window as _win
+
+    x = _ops.single(args[0]) if len(args[0]) else args[0].combine_chunks()
+    if pat.is_null(x.type):
+        return pa.array(np.zeros(len(x), dtype=np.int64))
+    valid = None
+    if x.null_count and x.buffers()[0] is not None:
+        valid = np.frombuffer(x.buffers()[0], dtype=np.uint8)
+    out = _win.cum_count(valid, x.offset, order, offsets, expr.params["reverse"])
+    return pa.array(out)
+
+
+_ROLL_CODES = {"sum": "ROLL_SUM", "mean": "ROLL_MEAN", "min": "ROLL_MIN", "max": "ROLL_MAX",
+               "var": "ROLL_VAR", "std": "ROLL_STD"}
+
+
+def _rolling_values(expr: Expr, args: list[pa.ChunkedArray], order, offsets, lo, hi,
+                    min_samples: int) -> pa.Array:
+    from frame._core import window as _win
+
+    x = _plain(args[0])
+    t = x.type
+    if pat.is_null(t):
+        return pa.nulls(len(x), pa.float64())
+    name = "rolling_" + expr.params["fn"] + ("_by" if expr.op == "rolling_by" else "")
+    num = _numeric_input(expr, x, name)
+    code = getattr(_win, _ROLL_CODES[expr.params["fn"]])
+    values, ok = _win.rolling(num.values, num.valid, num.offset, order, offsets, lo, hi, code,
+                              min_samples, expr.params["ddof"])
+    return _result(values, ok, pa.float64()).cast(_float_out(t))
+
+
+def _win_rolling(expr, args, order, offsets):
+    from frame._core import window as _win
+
+    w = expr.params["window_size"]
+    if expr.params["center"]:
+        left, right = w // 2, w - 1 - w // 2
+    else:
+        left, right = w - 1, 0
+    height = int(offsets[-1])
+    lo, hi = _win.count_bounds(offsets, min(left, height), min(right, height))
+    return _rolling_values(expr, args, order, offsets, lo, hi, expr.params["min_samples"])
+
+
+_UNIT_NS = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+
+
+def _by_ticks(expr: Expr, by: pa.Array) -> tuple[np.ndarray, int | None]:
+    """``by`` as int64 ticks and the length of one tick in ns (None: an integer column)."""
+    t = by.type
+    what = f"rolling_{expr.params['fn']}_by"
+    if pat.is_null(t) or by.null_count:
+        raise InvalidOperationError(
+            f"{what}: the `by` column {expr.args[1]!r} has nulls; drop or fill them first"
+        )
+    if pat.is_timestamp(t) or pat.is_duration(t):
+        tick = _UNIT_NS[t.unit]
+        ticks = by.view(pa.int64())
+    elif pat.is_date32(t):
+        tick, ticks = 86400 * 10**9, by.view(pa.int32()).cast(pa.int64())
+    elif pat.is_date64(t):
+        tick, ticks = 10**6, by.view(pa.int64())
+    elif pat.is_integer(t):
+        tick = None
+        try:
+            ticks = by.cast(pa.int64())
+        except pa.ArrowInvalid as err:
+            raise ComputeError(f"{what}: `by` values do not fit int64") from err
+    else:
+        raise UnsupportedTypeError(
+            f"{what} needs a sorted datetime, date, duration or integer `by` column, but "
+            f"{expr.args[1]!r} is {type_name(t)}"
+        )
+    return np.ascontiguousarray(ticks.to_numpy(zero_copy_only=False), dtype=np.int64), tick
+
+
+def _win_rolling_by(expr, args, order, offsets):
+    from frame._core import window as _win
+
+    what = f"rolling_{expr.params['fn']}_by"
+    by = _plain(args[1])
+    ticks, tick = _by_ticks(expr, by)
+    kind, amount = expr.params["period"]
+    if tick is None and kind != "i":
+        raise InvalidOperationError(
+            f"{what}: `by` {expr.args[1]!r} is an integer column, so window_size must be an "
+            f"integer (or '3i'), not a duration"
+        )
+    if tick is not None and kind == "i":
+        raise InvalidOperationError(
+            f"{what}: `by` {expr.args[1]!r} is {type_name(by.type)}, so window_size must be a "
+            "duration such as '7d' or a datetime.timedelta"
+        )
+    closed = expr.params["closed"]
+    closed_left = closed in ("left", "both")
+    if tick is None:
+        max_back = amount if closed_left else amount - 1
+    else:  # the period in ticks, P = amount / tick: d <= floor(P) (closed) or d < P (open)
+        q, r = divmod(amount, tick)
+        max_back = q if closed_left or r else q - 1
+    lo, hi, bad = _win.period_bounds(ticks, order, offsets, min(max_back, 2**63 - 1),
+                                     closed in ("right", "both"))
+    if bad >= 0:
+        raise InvalidOperationError(
+            f"{what} needs `by` ({expr.args[1]!r}) sorted ascending within each group; sort the "
+            "frame first or use .over(keys, order_by=<by column>)"
+        )
+    return _rolling_values(expr, args, order, offsets, lo, hi, expr.params["min_samples"])
+
+
+def _win_ewm_mean(expr, args, order, offsets):
+    from frame._core import window as _win
+
+    x = _plain(args[0])
+    t = x.type
+    if pat.is_null(t):
+        return pa.nulls(len(x), pa.float64())
+    num = _numeric_input(expr, x, "ewm_mean")
+    p = expr.params
+    values, ok = _win.ewm_mean(num.values, num.valid, num.offset, order, offsets, p["alpha"],
+                               p["adjust"], p["min_samples"], p["ignore_nulls"])
+    return _result(values, ok, pa.float64()).cast(_float_out(t))
+
+
+def _win_rank(expr, args, order, offsets):
+    from frame._core import window as _win
+
+    method = expr.params["method"]
+    out_type = pa.float64() if method == "average" else pa.int64()
+    x = _plain(args[0])
+    height = len(x)
+    if pat.is_null(x.type) or height == 0 or x.null_count == height:
+        return pa.nulls(height, out_type)
+    if not _ops.has_kernel_layout(x.type) or pat.is_nested(x.type):
+        raise _window_type_error(expr, "rank", x.type, "a sortable column")
+    codes = np.zeros(height, dtype=np.uint64)
+    valid = None
+    if x.null_count:
+        keep = np.asarray(pc.is_valid(x).to_numpy(zero_copy_only=False), dtype=bool)
+        sub, _ = _sort_rank_codes(x.filter(pa.array(keep)), expr)
+        codes[keep] = sub
+        valid = np.frombuffer(x.buffers()[0], dtype=np.uint8)
+    else:
+        codes, _ = _sort_rank_codes(x, expr)
+        codes = np.asarray(codes, dtype=np.uint64)
+    # positions sorted by code (stable: ties keep walking order), then by group (counting sort,
+    # stable): group-major, code-minor, ties in walking order
+    from frame._core import groupby as _gb
+
+    sizes = np.diff(offsets)
+    group_of = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    by_code = np.argsort(codes[order], kind="stable")
+    within, _ = _gb.group_order(np.ascontiguousarray(group_of[by_code]), len(sizes))
+    sorted_rows = np.ascontiguousarray(order[by_code[within]])
+    code = {"average": _win.RANK_AVERAGE, "min": _win.RANK_MIN, "max": _win.RANK_MAX,
+            "dense": _win.RANK_DENSE, "ordinal": _win.RANK_ORDINAL}[method]
+    values, ok = _win.rank_runs(sorted_rows, offsets, codes, valid, x.offset, code)
+    if method != "average":
+        values = values.astype(np.int64)
+    return _result(values, ok, out_type)
+
+
+def _sort_rank_codes(x: pa.Array, expr: Expr) -> tuple[np.ndarray, int]:
+    from frame._core import sort as _sort
+
+    try:
+        codes, bits = _sort.rank_codes(x, expr.params["descending"], True)
+    except ValueError as err:
+        raise UnsupportedTypeError(
+            f"rank of {expr.args[0]!r} ({type_name(x.type)}) is not supported: {err}"
+        ) from None
+    return np.asarray(codes, dtype=np.uint64), bits
+
+
+_WINDOW_KERNELS: dict[str, Callable[..., pa.Array]] = {
+    "shift": _win_shift,
+    "diff": _win_diff,
+    "cum_agg": _win_cum_agg,
+    "cum_count": _win_cum_count,
+    "rolling": _win_rolling,
+    "rolling_by": _win_rolling_by,
+    "ewm_mean": _win_ewm_mean,
+    "rank": _win_rank,
+}
 
 
 _EVALUATORS: dict[str, Callable[[Expr, pa.Table], Value]] = {
@@ -850,4 +1304,12 @@ _EVALUATORS: dict[str, Callable[[Expr, pa.Table], Value]] = {
     "cov": _whole_column,
     "filter": _eval_filter,
     "over": _eval_over,
+    "shift": _eval_window_fn,
+    "diff": _eval_window_fn,
+    "cum_agg": _eval_window_fn,
+    "cum_count": _eval_window_fn,
+    "rolling": _eval_window_fn,
+    "rolling_by": _eval_window_fn,
+    "ewm_mean": _eval_window_fn,
+    "rank": _eval_window_fn,
 }

@@ -12,6 +12,7 @@ functions (``is_null``, ``fill_null``). NaN is a float value, not null.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -55,6 +56,15 @@ AGGREGATIONS = frozenset(
 )
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "nearest", "midpoint")
+
+# Window functions give one value per row, computed along the rows of a group (the whole column,
+# or each group of ``.over(keys)`` walked in ``order_by`` order).
+WINDOW_FUNCTIONS = frozenset(
+    {"shift", "diff", "cum_agg", "cum_count", "rolling", "rolling_by", "ewm_mean", "rank"}
+)
+
+_RANK_METHODS = ("average", "min", "max", "dense", "ordinal")
+_CLOSED = ("right", "left", "both", "none")
 
 
 def _to_expr(value: Any) -> Expr:
@@ -663,11 +673,34 @@ class Expr:
         """
         return Expr("filter", (self, _to_expr(predicate)))
 
-    def over(self, *keys: Any) -> Expr:
+    def over(
+        self,
+        *keys: Any,
+        order_by: Any = None,
+        descending: bool | Sequence[bool] = False,
+        nulls_last: bool = False,
+    ) -> Expr:
         """Evaluate per group of ``keys`` and broadcast back to the rows (a window expression).
 
         Every aggregation inside the expression is computed per group; elementwise parts are
-        computed row by row, so the result has the frame's height and row order.
+        computed row by row, so the result has the frame's height and row order. Window
+        functions (:meth:`shift`, :meth:`cum_sum`, :meth:`rolling_mean`, :meth:`rank`, ...) run
+        separately inside each group.
+
+        Parameters
+        ----------
+        *keys
+            Column names or expressions (or lists of them) defining the groups. May be empty
+            when ``order_by`` is given: then the whole column is one group.
+        order_by
+            Column name or expression, or a list of them. Window functions and order-dependent
+            aggregations (``first``, ``last``, ``implode``...) then see each group's rows sorted
+            by these keys (stable: ties keep row order); results still land on the original
+            rows. Without it, rows are taken in frame order.
+        descending
+            Sort ``order_by`` descending (one flag, or one per ``order_by`` key).
+        nulls_last
+            Put null ``order_by`` values last (default: first).
 
         Examples
         --------
@@ -675,11 +708,404 @@ class Expr:
         >>> df = fr.DataFrame({"g": ["a", "b", "a"], "x": [1.0, 10.0, 3.0]})
         >>> df.select((fr.col("x") - fr.col("x").mean()).over("g"))["x"].to_list()
         [-1.0, 0.0, 1.0]
+        >>> df = fr.DataFrame({"g": ["a", "a", "a"], "t": [3, 1, 2], "x": [30, 10, 20]})
+        >>> df.select(fr.col("x").cum_sum().over("g", order_by="t"))["x"].to_list()
+        [60, 10, 30]
         """
         flat = _flatten_keys(keys)
-        if not flat:
-            raise InvalidOperationError("over() needs at least one key, e.g. .over('user_id')")
-        return Expr("over", (self, *flat))
+        if order_by is None:
+            if not flat:
+                raise InvalidOperationError(
+                    "over() needs at least one key, e.g. .over('user_id'), or an order_by="
+                )
+            return Expr("over", (self, *flat))
+        order = _flatten_keys([order_by])
+        if not order:
+            raise InvalidOperationError("over(order_by=...) needs at least one column")
+        if isinstance(descending, bool):
+            desc = [descending] * _builtin_len(order)
+        else:
+            desc = [bool(d) for d in descending]
+            if _builtin_len(desc) != _builtin_len(order):
+                raise InvalidOperationError(
+                    f"over() got {_builtin_len(desc)} descending flags for "
+                    f"{_builtin_len(order)} order_by keys; pass one flag or one per key"
+                )
+        params = {"n_order": _builtin_len(order), "descending": tuple(desc),
+                  "nulls_last": bool(nulls_last)}
+        return Expr("over", (self, *flat, *order), params)
+
+    # ---------------------------------------------------------------- window functions
+    def shift(self, n: int = 1, *, fill_value: Any = None) -> Expr:
+        """Values shifted down by ``n`` rows (up for negative ``n``) within the group.
+
+        The first ``n`` rows (last ``-n`` for negative ``n``) get ``fill_value``, or null when
+        it is None; other nulls are moved like values. The type is kept. With
+        ``.over(keys, order_by=...)`` rows shift inside each group in ``order_by`` order.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"x": [1, 2, 3]})
+        >>> df.select(fr.col("x").shift(), fr.col("x").shift(-1, fill_value=0).alias("y")).rows()
+        [(None, 2), (1, 3), (2, 0)]
+        """
+        n = _check_int(n, "shift n")
+        if fill_value is None:
+            return Expr("shift", (self,), {"n": n, "fill": False})
+        return Expr("shift", (self, _to_expr(fill_value)), {"n": n, "fill": True})
+
+    def diff(self, n: int = 1) -> Expr:
+        """``x - x.shift(n)`` within the group (null for the first ``n`` rows).
+
+        Integers give int64 (an int64 overflow raises
+        :class:`~frame.exceptions.ComputeError`), floats keep their type, timestamps and dates
+        give durations.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"x": [1, 4, None, 10]}).select(fr.col("x").diff())["x"].to_list()
+        [None, 3, None, None]
+        """
+        return Expr("diff", (self,), {"n": _check_int(n, "diff n")})
+
+    def _cum(self, fn: str, reverse: bool) -> Expr:
+        return Expr("cum_agg", (self,), {"fn": fn, "reverse": bool(reverse)})
+
+    def cum_sum(self, *, reverse: bool = False) -> Expr:
+        """Running sum within the group (from the end when ``reverse``).
+
+        Null rows stay null and do not stop the sum. Integers and booleans are summed in int64
+        and raise :class:`~frame.exceptions.ComputeError` on overflow (never wrap); floats keep
+        their type and follow IEEE rules (after a NaN the sum is NaN); durations stay durations.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"x": [1, None, 3, 4]})
+        >>> df.select(fr.col("x").cum_sum(), fr.col("x").cum_sum(reverse=True).alias("r")).rows()
+        [(1, 8), (None, None), (4, 7), (8, 4)]
+        """
+        return self._cum("sum", reverse)
+
+    def cum_prod(self, *, reverse: bool = False) -> Expr:
+        """Running product within the group (integers in int64, overflow raises).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"x": [1, 2, 3, 4]}).select(fr.col("x").cum_prod())["x"].to_list()
+        [1, 2, 6, 24]
+        """
+        return self._cum("prod", reverse)
+
+    def cum_min(self, *, reverse: bool = False) -> Expr:
+        """Running minimum within the group; the type is kept; after a NaN it is NaN.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"x": [3, 1, None, 2]}).select(fr.col("x").cum_min())["x"].to_list()
+        [3, 1, None, 1]
+        """
+        return self._cum("min", reverse)
+
+    def cum_max(self, *, reverse: bool = False) -> Expr:
+        """Running maximum within the group; the type is kept; after a NaN it is NaN.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"x": [1, 3, None, 2]}).select(fr.col("x").cum_max())["x"].to_list()
+        [1, 3, None, 3]
+        """
+        return self._cum("max", reverse)
+
+    def cum_count(self, *, reverse: bool = False) -> Expr:
+        """Number of non-null values so far within the group (int64, never null).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"x": ["a", None, "c"]}).select(fr.col("x").cum_count())["x"].to_list()
+        [1, 1, 2]
+        """
+        return Expr("cum_count", (self,), {"reverse": bool(reverse)})
+
+    def _rolling(self, fn: str, window_size: int, min_samples: int | None, center: bool,
+                 ddof: int = 1) -> Expr:
+        w = _check_int(window_size, f"rolling_{fn} window_size", minimum=1)
+        m = w if min_samples is None else _check_int(min_samples, "min_samples", minimum=1)
+        if m > w:
+            raise InvalidOperationError(
+                f"rolling_{fn}: min_samples ({m}) must not exceed window_size ({w})"
+            )
+        return Expr("rolling", (self,), {"fn": fn, "window_size": w, "min_samples": m,
+                                         "center": bool(center), "ddof": int(ddof)})
+
+    def rolling_sum(self, window_size: int, *, min_samples: int | None = None,
+                    center: bool = False) -> Expr:
+        """Sum over a window of ``window_size`` rows ending at each row (centred on it when
+        ``center``), within the group.
+
+        Nulls inside the window are skipped; a window with fewer than ``min_samples``
+        (default ``window_size``) non-null values gives null. NaN in the window gives NaN.
+        The result is float64 (float32 for float32 input).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"x": [1, 2, None, 4]})
+        >>> df.select(fr.col("x").rolling_sum(2, min_samples=1))["x"].to_list()
+        [1.0, 3.0, 2.0, 4.0]
+        """
+        return self._rolling("sum", window_size, min_samples, center)
+
+    def rolling_mean(self, window_size: int, *, min_samples: int | None = None,
+                     center: bool = False) -> Expr:
+        """Mean over a window of ``window_size`` rows (see :meth:`rolling_sum` for the rules).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"x": [1, 2, 3, 4]}).select(fr.col("x").rolling_mean(2))["x"].to_list()
+        [None, 1.5, 2.5, 3.5]
+        """
+        return self._rolling("mean", window_size, min_samples, center)
+
+    def rolling_min(self, window_size: int, *, min_samples: int | None = None,
+                    center: bool = False) -> Expr:
+        """Minimum over a window of ``window_size`` rows (see :meth:`rolling_sum`).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"x": [3, 1, 2]}).select(fr.col("x").rolling_min(2))["x"].to_list()
+        [None, 1.0, 1.0]
+        """
+        return self._rolling("min", window_size, min_samples, center)
+
+    def rolling_max(self, window_size: int, *, min_samples: int | None = None,
+                    center: bool = False) -> Expr:
+        """Maximum over a window of ``window_size`` rows (see :meth:`rolling_sum`).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"x": [3, 1, 2]}).select(fr.col("x").rolling_max(2))["x"].to_list()
+        [None, 3.0, 2.0]
+        """
+        return self._rolling("max", window_size, min_samples, center)
+
+    def rolling_var(self, window_size: int, *, min_samples: int | None = None,
+                    center: bool = False, ddof: int = 1) -> Expr:
+        """Variance over a window of ``window_size`` rows (null with ``ddof`` or fewer values).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"x": [1, 2, 4]}).select(fr.col("x").rolling_var(2))["x"].to_list()
+        [None, 0.5, 2.0]
+        """
+        return self._rolling("var", window_size, min_samples, center, ddof)
+
+    def rolling_std(self, window_size: int, *, min_samples: int | None = None,
+                    center: bool = False, ddof: int = 1) -> Expr:
+        """Standard deviation over a window of ``window_size`` rows (see :meth:`rolling_var`).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> fr.DataFrame({"x": [1, 3, 3]}).select(fr.col("x").rolling_std(2))["x"].to_list()
+        [None, 1.414..., 0.0]
+        """
+        return self._rolling("std", window_size, min_samples, center, ddof)
+
+    def _rolling_by(self, fn: str, by: Any, window_size: Any, min_samples: int, closed: str,
+                    ddof: int = 1) -> Expr:
+        if closed not in _CLOSED:
+            raise InvalidOperationError(
+                f"rolling_{fn}_by: closed must be one of {_CLOSED}, got {closed!r}"
+            )
+        period = _parse_period(window_size, f"rolling_{fn}_by")
+        m = _check_int(min_samples, "min_samples", minimum=1)
+        return Expr("rolling_by", (self, _to_input(by)),
+                    {"fn": fn, "period": period, "min_samples": m, "closed": closed,
+                     "ddof": int(ddof)})
+
+    def rolling_sum_by(self, by: str | Expr, window_size: Any, *, min_samples: int = 1,
+                       closed: str = "right") -> Expr:
+        """Sum over a time (or integer) period ending at each row's ``by`` value.
+
+        The window of a row with ``by == t`` holds the rows of its group whose ``by`` lies in
+        ``(t - window_size, t]`` (``closed``: ``"right"`` (default), ``"left"`` ``[t - w, t)``,
+        ``"both"`` ``[t - w, t]``, ``"none"`` ``(t - w, t)``); later rows with the same ``t``
+        are inside. ``by`` must be ascending within each group (sort first, or use
+        ``.over(keys, order_by=by)``) and have no nulls. ``window_size`` is a duration string
+        (``"7d"``, ``"2h30m"``; units ns, us, ms, s, m, h, d, w), a ``datetime.timedelta``, or
+        for an integer ``by`` an int or ``"3i"``. Nulls in the values are skipped; fewer than
+        ``min_samples`` non-null values give null.
+
+        Examples
+        --------
+        >>> import datetime as dt, frame as fr
+        >>> t = [dt.date(2024, 1, d) for d in (1, 2, 4, 5)]
+        >>> df = fr.DataFrame({"t": t, "x": [1, 2, 3, 4]})
+        >>> df.select(fr.col("x").rolling_sum_by("t", "2d"))["x"].to_list()
+        [1.0, 3.0, 3.0, 7.0]
+        """
+        return self._rolling_by("sum", by, window_size, min_samples, closed)
+
+    def rolling_mean_by(self, by: str | Expr, window_size: Any, *, min_samples: int = 1,
+                        closed: str = "right") -> Expr:
+        """Mean over a period ending at each row's ``by`` value (see :meth:`rolling_sum_by`).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"t": [1, 2, 5], "x": [1.0, 3.0, 5.0]})
+        >>> df.select(fr.col("x").rolling_mean_by("t", 2))["x"].to_list()
+        [1.0, 2.0, 5.0]
+        """
+        return self._rolling_by("mean", by, window_size, min_samples, closed)
+
+    def rolling_min_by(self, by: str | Expr, window_size: Any, *, min_samples: int = 1,
+                       closed: str = "right") -> Expr:
+        """Minimum over a period ending at each row's ``by`` value (see :meth:`rolling_sum_by`).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"t": [1, 2, 5], "x": [4, 3, 5]})
+        >>> df.select(fr.col("x").rolling_min_by("t", 3))["x"].to_list()
+        [4.0, 3.0, 5.0]
+        """
+        return self._rolling_by("min", by, window_size, min_samples, closed)
+
+    def rolling_max_by(self, by: str | Expr, window_size: Any, *, min_samples: int = 1,
+                       closed: str = "right") -> Expr:
+        """Maximum over a period ending at each row's ``by`` value (see :meth:`rolling_sum_by`).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"t": [1, 2, 5], "x": [4, 3, 5]})
+        >>> df.select(fr.col("x").rolling_max_by("t", 3))["x"].to_list()
+        [4.0, 4.0, 5.0]
+        """
+        return self._rolling_by("max", by, window_size, min_samples, closed)
+
+    def rolling_var_by(self, by: str | Expr, window_size: Any, *, min_samples: int = 1,
+                       closed: str = "right", ddof: int = 1) -> Expr:
+        """Variance over a period ending at each row's ``by`` value (see :meth:`rolling_sum_by`;
+        null with ``ddof`` or fewer values).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"t": [1, 2, 5], "x": [1.0, 3.0, 5.0]})
+        >>> df.select(fr.col("x").rolling_var_by("t", 2))["x"].to_list()
+        [None, 2.0, None]
+        """
+        return self._rolling_by("var", by, window_size, min_samples, closed, ddof)
+
+    def rolling_std_by(self, by: str | Expr, window_size: Any, *, min_samples: int = 1,
+                       closed: str = "right", ddof: int = 1) -> Expr:
+        """Standard deviation over a period ending at each row's ``by`` value (see
+        :meth:`rolling_var_by`).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"t": [1, 2, 5], "x": [1.0, 3.0, 5.0]})
+        >>> df.select(fr.col("x").rolling_std_by("t", 2))["x"].to_list()
+        [None, 1.414..., None]
+        """
+        return self._rolling_by("std", by, window_size, min_samples, closed, ddof)
+
+    def ewm_mean(
+        self,
+        *,
+        com: float | None = None,
+        span: float | None = None,
+        half_life: float | None = None,
+        alpha: float | None = None,
+        adjust: bool = True,
+        min_samples: int = 1,
+        ignore_nulls: bool = False,
+    ) -> Expr:
+        """Exponentially weighted mean within the group, as pandas ``ewm(...).mean()``.
+
+        Give exactly one of ``com`` (``alpha = 1 / (1 + com)``, ``com >= 0``), ``span``
+        (``alpha = 2 / (span + 1)``, ``span >= 1``), ``half_life``
+        (``alpha = 1 - exp(-ln 2 / half_life)``, ``> 0``) or ``alpha`` (``0 < alpha <= 1``).
+        ``adjust`` and ``ignore_nulls`` are pandas' ``adjust`` and ``ignore_na``. Null rows
+        stay null (pandas repeats the previous mean there; the non-null rows are identical);
+        rows with fewer than ``min_samples`` values so far are null; a NaN value makes the rest
+        of the group NaN. float64 result (float32 for float32 input).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"x": [1.0, 2.0, 3.0]})
+        >>> df.select(fr.col("x").ewm_mean(alpha=0.5))["x"].to_list()
+        [1.0, 1.666..., 2.428...]
+        """
+        given = {k: v for k, v in
+                 {"com": com, "span": span, "half_life": half_life, "alpha": alpha}.items()
+                 if v is not None}
+        if _builtin_len(given) != 1:
+            raise InvalidOperationError(
+                "ewm_mean needs exactly one of com, span, half_life or alpha, e.g. "
+                ".ewm_mean(span=10)"
+            )
+        ((name, value),) = given.items()
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise InvalidOperationError(f"ewm_mean: {name} must be a number, got {value!r}") from None
+        if name == "com":
+            if not value >= 0:
+                raise InvalidOperationError(f"ewm_mean: com must be >= 0, got {value}")
+            a = 1.0 / (1.0 + value)
+        elif name == "span":
+            if not value >= 1:
+                raise InvalidOperationError(f"ewm_mean: span must be >= 1, got {value}")
+            a = 2.0 / (value + 1.0)
+        elif name == "half_life":
+            if not value > 0:
+                raise InvalidOperationError(f"ewm_mean: half_life must be > 0, got {value}")
+            a = 1.0 - math.exp(-math.log(2.0) / value)
+        else:
+            if not 0 < value <= 1:
+                raise InvalidOperationError(f"ewm_mean: alpha must be in (0, 1], got {value}")
+            a = value
+        m = _check_int(min_samples, "min_samples", minimum=1)
+        return Expr("ewm_mean", (self,), {"alpha": a, "adjust": bool(adjust),
+                                          "min_samples": m, "ignore_nulls": bool(ignore_nulls)})
+
+    def rank(self, method: str = "average", *, descending: bool = False) -> Expr:
+        """Rank of each value within the group (1 = smallest, or largest when ``descending``).
+
+        ``method`` resolves ties: ``"average"`` (mean of the tied ranks, float64), ``"min"``,
+        ``"max"``, ``"dense"`` (1, 2, 3 without gaps) or ``"ordinal"`` (ties by position in
+        walking order, i.e. ``order_by`` order inside ``over``); all but ``"average"`` give
+        int64. Nulls stay null and take no rank; NaN ranks above every number; ``-0.0`` ties
+        ``0.0``. Works on every sortable type (numbers, strings, temporal, ...).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> df = fr.DataFrame({"x": [3.0, 1.0, None, 3.0]})
+        >>> df.select(fr.col("x").rank(), fr.col("x").rank("dense").alias("d")).rows()
+        [(2.5, 2), (1.0, 1), (None, None), (2.5, 2)]
+        """
+        if method not in _RANK_METHODS:
+            raise InvalidOperationError(
+                f"unknown rank method {method!r}; use one of {_RANK_METHODS}"
+            )
+        return Expr("rank", (self,), {"method": method, "descending": bool(descending)})
 
     # ---------------------------------------------------------------- namespaces
     @property
@@ -843,6 +1269,60 @@ def _check_k(k: Any) -> int:
     if isinstance(k, bool) or not isinstance(k, int) or k < 0:
         raise InvalidOperationError(f"k must be a non-negative integer, got {k!r}")
     return k
+
+
+def _check_int(value: Any, what: str, *, minimum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidOperationError(f"{what} must be an integer, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise InvalidOperationError(f"{what} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+_PERIOD_UNITS_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60 * 1_000_000_000,
+    "h": 3600 * 1_000_000_000,
+    "d": 86400 * 1_000_000_000,
+    "w": 7 * 86400 * 1_000_000_000,
+}
+
+
+def _parse_period(value: Any, what: str) -> tuple[str, int]:
+    """A rolling period as ``("ns", nanoseconds)`` or ``("i", count)`` (integer ``by``)."""
+    import datetime as _dt
+    import re
+
+    if isinstance(value, _dt.timedelta):
+        ns = (value.days * 86400 + value.seconds) * 1_000_000_000 + value.microseconds * 1000
+        if ns <= 0:
+            raise InvalidOperationError(f"{what}: window_size must be positive, got {value!r}")
+        return ("ns", ns)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value <= 0:
+            raise InvalidOperationError(f"{what}: window_size must be positive, got {value}")
+        return ("i", int(value))
+    if isinstance(value, str):
+        text = value.strip().replace(" ", "")
+        parts = re.findall(r"(\d+)([a-z]+)", text)
+        if parts and "".join(n + u for n, u in parts) == text:
+            units = [u for _, u in parts]
+            if units == ["i"]:
+                count = int(parts[0][0])
+                if count > 0:
+                    return ("i", count)
+            elif not [u for u in units if u not in _PERIOD_UNITS_NS]:
+                ns = sum(int(n) * _PERIOD_UNITS_NS[u] for n, u in parts)
+                if ns > 0:
+                    return ("ns", ns)
+    raise InvalidOperationError(
+        f"{what}: window_size {value!r} is not a positive period; use a duration string such as "
+        "'7d' or '2h30m' (units ns, us, ms, s, m, h, d, w; calendar months/years are not "
+        "supported), a datetime.timedelta, or an int / '3i' for an integer `by` column"
+    )
 
 
 def _flatten_keys(keys: Sequence[Any]) -> list[Expr]:
