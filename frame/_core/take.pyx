@@ -2,7 +2,8 @@
 
 Layouts: null; bool (bit-packed in and out); fixed width 1/2/4/8/16/32 bytes through typed paths
 and any other width through ``memcpy``; string/binary (int32 offsets) and large_string/
-large_binary (int64 offsets): two passes, byte totals then an exact allocation and the copy;
+large_binary (int64 offsets): two passes, lengths and source starts (then an exact allocation)
+and the copy, so the random source offsets are read once;
 string_view/binary_view (views gathered, variadic data buffers passed through unchanged);
 dictionary (indices gathered, same dictionary). ``O(m)`` time for ``m`` indices plus the copied
 characters; random access into the source.
@@ -63,6 +64,7 @@ ctypedef struct TakePlan:
     const uint8_t* validity
     uint8_t* out_data
     uint8_t* out_offsets
+    uint8_t* starts             # strings: source start of every output row (pass 1 -> pass 2)
     uint8_t* out_validity
     int64_t neg[MAX_BLOCKS]     # negative indices per block
     int64_t bad[MAX_BLOCKS]     # first out-of-bounds position per block, -1 if none
@@ -105,19 +107,29 @@ cdef void _scan_block(TakePlan* p, int64_t b) noexcept nogil:
 
 
 # ----------------------------------------------------------------------------------------------
-# Pass 1 (strings): output bytes per block.
+# Pass 1 (strings): output bytes per block. Each row's length goes into the output offsets and
+# its source start into ``starts``, so pass 2 reads both sequentially and touches the random
+# source only for the characters -- two cache misses per row instead of three.
 
-cdef int64_t _gather_bytes(const offset_t* o, const int64_t* idx, int64_t i0,
-                           int64_t i1) noexcept nogil:
+cdef int64_t _gather_lengths(const offset_t* o, const int64_t* idx, int64_t i0, int64_t i1,
+                             offset_t* lengths, offset_t* starts) noexcept nogil:
     cdef int64_t i, k
     cdef int64_t total = 0
+    cdef offset_t start, length
     for i in range(i0, i1):
         if i + PREFETCH_AHEAD < i1:
             k = idx[i + PREFETCH_AHEAD]
             prefetch(o + (k & ~(k >> 63)))
         k = idx[i]
         if k >= 0:
-            total += <int64_t>(o[k + 1] - o[k])
+            start = o[k]
+            length = o[k + 1] - start
+        else:
+            start = 0
+            length = 0
+        starts[i] = start
+        lengths[i] = length
+        total += <int64_t>length
     return total
 
 
@@ -125,9 +137,11 @@ cdef void _bytes_block(TakePlan* p, int64_t b) noexcept nogil:
     cdef int64_t i0, i1
     _block_rows(p, b, &i0, &i1)
     if p.layout == LAYOUT_VARBIN32:
-        p.nbytes[b] = _gather_bytes((<const int32_t*>p.offsets) + p.off, p.idx, i0, i1)
+        p.nbytes[b] = _gather_lengths((<const int32_t*>p.offsets) + p.off, p.idx, i0, i1,
+                                      <int32_t*>p.out_offsets, <int32_t*>p.starts)
     else:
-        p.nbytes[b] = _gather_bytes((<const int64_t*>p.offsets) + p.off, p.idx, i0, i1)
+        p.nbytes[b] = _gather_lengths((<const int64_t*>p.offsets) + p.off, p.idx, i0, i1,
+                                      <int64_t*>p.out_offsets, <int64_t*>p.starts)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -195,27 +209,21 @@ cdef int64_t _gather_bits(const uint8_t* bits, int64_t off, const int64_t* idx, 
 
 
 
-cdef void _gather_varbin(const offset_t* o, const uint8_t* chars, int64_t chars_size,
-                         const int64_t* idx, int64_t i0, int64_t i1, offset_t* oo, uint8_t* out,
+cdef void _gather_varbin(const offset_t* starts, const uint8_t* chars, int64_t chars_size,
+                         int64_t i0, int64_t i1, offset_t* oo, uint8_t* out,
                          int64_t c, int64_t c_end) noexcept nogil:
-    """Strings idx[i0..i1) to output rows i0.. and bytes c..c_end (``o`` offset-adjusted).
-
-    Two-stage prefetch for random indices: the offsets 2 * PREFETCH_AHEAD rows ahead, the
-    characters PREFETCH_AHEAD rows ahead (their offset is in cache by then)."""
-    cdef int64_t i, k, start, length
+    """Rows i0..i1 to output bytes c..c_end: ``oo`` holds each row's length from pass 1 and
+    becomes its offset; the characters come from ``starts`` (read in order, so only the
+    characters themselves are prefetched)."""
+    cdef int64_t i, start, length
     for i in range(i0, i1):
-        if i + 2 * PREFETCH_AHEAD < i1:
-            k = idx[i + 2 * PREFETCH_AHEAD]
-            prefetch(o + (k & ~(k >> 63)))
         if i + PREFETCH_AHEAD < i1:
-            k = idx[i + PREFETCH_AHEAD]
-            prefetch(chars + o[k & ~(k >> 63)])
-        k = idx[i]
+            prefetch(chars + starts[i + PREFETCH_AHEAD])
+        length = <int64_t>oo[i]
         oo[i] = <offset_t>c
-        if k < 0:
+        if length == 0:
             continue
-        start = o[k]
-        length = <int64_t>o[k + 1] - start
+        start = <int64_t>starts[i]
         copy_bytes(out + c, chars + start, length, c_end - c, chars_size - start)
         c += length
 
@@ -247,10 +255,10 @@ cdef void _take_block(TakePlan* p, int64_t b) noexcept nogil:
     elif p.layout == LAYOUT_BOOL:
         _gather_bits(p.data, p.off, p.idx, i0, i1, p.out_data)
     elif p.layout == LAYOUT_VARBIN32:
-        _gather_varbin((<const int32_t*>p.offsets) + p.off, p.data, p.data_size, p.idx, i0, i1,
+        _gather_varbin(<const int32_t*>p.starts, p.data, p.data_size, i0, i1,
                        <int32_t*>p.out_offsets, p.out_data, p.nbytes[b], p.nbytes[b + 1])
     elif p.layout == LAYOUT_VARBIN64:
-        _gather_varbin((<const int64_t*>p.offsets) + p.off, p.data, p.data_size, p.idx, i0, i1,
+        _gather_varbin(<const int64_t*>p.starts, p.data, p.data_size, i0, i1,
                        <int64_t*>p.out_offsets, p.out_data, p.nbytes[b], p.nbytes[b + 1])
     if p.out_validity != NULL:
         p.nulls[b] = _gather_bits(p.validity, p.off, p.idx, i0, i1, p.out_validity)
@@ -341,7 +349,7 @@ def take_array(arr, indices, *, bint check_bounds=True):
     cdef const int64_t[::1] iv
     cdef int t
     cdef int64_t b, m, total_bytes, nulls, n_neg, first_bad
-    cdef OwnedBuffer data_buf = None, offsets_buf = None, validity_buf = None
+    cdef OwnedBuffer data_buf = None, offsets_buf = None, validity_buf = None, starts_buf = None
     if not isinstance(arr, pa.Array):
         raise TypeError(f"take_array needs a pyarrow Array, got {type(arr).__name__}")
     view = ArrayView(arr)
@@ -367,6 +375,7 @@ def take_array(arr, indices, *, bint check_bounds=True):
     p.validity = view.validity
     p.out_data = NULL
     p.out_offsets = NULL
+    p.starts = NULL
     p.out_validity = NULL
     for b in range(MAX_BLOCKS):
         p.neg[b] = 0
@@ -406,6 +415,11 @@ def take_array(arr, indices, *, bint check_bounds=True):
     elif view.layout == LAYOUT_BOOL:
         data_buf = allocate((m + 7) // 8, False)
     else:
+        width = 4 if view.layout == LAYOUT_VARBIN32 else 8
+        offsets_buf = allocate((m + 1) * width, False)
+        starts_buf = allocate(m * width, False)
+        p.out_offsets = offsets_buf.data
+        p.starts = starts_buf.data
         with nogil:
             _run(&p, t, 1)
             exclusive_prefix(p.nbytes, p.n_blocks)
@@ -416,17 +430,15 @@ def take_array(arr, indices, *, bint check_bounds=True):
                     f"take result of type {arr.type} would hold {total_bytes} bytes, more "
                     f"than int32 offsets allow; cast to large_{str(arr.type)} first"
                 )
-            offsets_buf = allocate((m + 1) * 4, False)
             (<int32_t*>offsets_buf.data)[m] = <int32_t>total_bytes
         else:
-            offsets_buf = allocate((m + 1) * 8, False)
             (<int64_t*>offsets_buf.data)[m] = total_bytes
-        p.out_offsets = offsets_buf.data
         data_buf = allocate(total_bytes, False)
     p.out_data = data_buf.data
 
     with nogil:
         _run(&p, t, 2)
+    starts_buf = None   # back to the buffer cache
     nulls = 0
     for b in range(p.n_blocks):
         nulls += p.nulls[b]
