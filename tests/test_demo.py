@@ -16,7 +16,8 @@ SECTIONS = [
     "2. Filter rows",
     "3. Derive columns",
     "4. Sort",
-    "5. Timings",
+    "5. Features for a model",
+    "6. Timings",
     "a) penguins_raw.csv, 344 rows",
     "b) scaled-up penguins, 20,000 rows",
 ]
@@ -42,7 +43,8 @@ def test_tour_only() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "4. Sort" in proc.stdout
-    assert "5. Timings" not in proc.stdout
+    assert "5. Features for a model" in proc.stdout
+    assert "6. Timings" not in proc.stdout
 
 
 def test_pipeline_on_real_data() -> None:
@@ -56,6 +58,20 @@ def test_pipeline_on_real_data() -> None:
     # sorted by species, then bill ratio descending within a species
     rows = list(zip(df["species"].to_list(), df["bill_ratio"].to_list()))
     assert rows == sorted(rows, key=lambda r: (r[0], -r[1]))
+
+
+def test_features_for_a_model(capsys: pytest.CaptureFixture[str]) -> None:
+    # the model part: group + join features, a fitted pipeline, a model far above chance
+    # (about half the penguins are male), every served row bit-identical to the batch (the
+    # demo asserts it) and the odd records flagged
+    accuracy = demo.ml_job(seed=0)
+    out = capsys.readouterr().out
+    assert accuracy > 0.8
+    assert "pipe.transform_row(record)" in out
+    assert "island 'Atlantis'                → targetencode.island" in out
+    assert "a test record                    → in support" in out
+    features = demo.frame_features(fr.datasets.load_penguins())
+    assert features.height == 333 and features["colony_size"].null_count() == 0
 
 
 def test_scale_up_keeps_shape_nulls_and_is_seeded() -> None:

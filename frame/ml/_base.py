@@ -1,0 +1,571 @@
+"""Step base class, column selection, input conversion and the schema check of ``frame.ml``.
+
+Architecture (one definition of each transform, two executions)::
+
+    Pipeline.fit(df)            resolve selectors -> fit each Step on the working columns
+         |                      (working columns: raw Arrow arrays or float64 NumPy arrays)
+         v
+    Step._batch(cols)           vectorised NumPy/pyarrow.compute over whole columns
+    Step._row_op()              a closure over plain Python floats/dicts, built once at fit
+
+Both executions perform the same IEEE double operations in the same order; the pipeline then
+rounds once to the output dtype, so ``transform(df)`` and ``transform_row(mapping)`` agree bit
+for bit.
+
+Missing values: in numeric columns a null and a NaN are both "missing" and travel through the
+pipeline as NaN. In categorical columns (string, dictionary, integer, boolean) a null is the
+key ``None``.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.types as pat
+
+from frame.dtypes import type_name
+from frame.exceptions import (
+    ColumnNotFoundError,
+    ComputeError,
+    InvalidOperationError,
+    SchemaError,
+)
+
+__all__ = [
+    "FLOAT",
+    "LoadError",
+    "NotFittedError",
+    "Selector",
+    "Step",
+    "by_dtype",
+    "by_name",
+    "by_pattern",
+]
+
+NAN = float("nan")
+FLOAT = pa.float64()  # the type of every derived (numeric) working column
+RowOp = Callable[[dict], None]
+
+
+class NotFittedError(InvalidOperationError):
+    """A step or pipeline was used before ``fit``.
+
+    Examples
+    --------
+    >>> import frame as fr
+    >>> from frame import ml
+    >>> try:
+    ...     ml.Standardize().transform(fr.DataFrame({"x": [1.0]}))
+    ... except ml.NotFittedError as err:
+    ...     print(err)
+    Standardize is not fitted yet; call fit(df) first
+    """
+
+
+class LoadError(ComputeError):
+    """A saved pipeline could not be loaded (corrupt, incomplete or incompatible files).
+
+    Examples
+    --------
+    >>> from frame import ml
+    >>> issubclass(ml.LoadError, ml.FrameError)
+    True
+    """
+
+
+# ----------------------------------------------------------------------------- dtype classes
+def family(t: pa.DataType) -> str:
+    """Serving-compatibility family of an Arrow type ("int", "float", "bool", "string", ...)."""
+    if pat.is_dictionary(t):
+        return family(t.value_type)
+    if pat.is_integer(t):
+        return "int"
+    if pat.is_floating(t):
+        return "float"
+    if pat.is_boolean(t):
+        return "bool"
+    if pat.is_string(t) or pat.is_large_string(t) or pat.is_string_view(t):
+        return "string"
+    if pat.is_null(t):
+        return "null"
+    return str(t)
+
+
+_CLASSES: dict[str, Callable[[pa.DataType], bool]] = {
+    "numeric": lambda t: family(t) in ("int", "float"),
+    "integer": lambda t: family(t) == "int",
+    "float": lambda t: family(t) == "float",
+    "boolean": lambda t: family(t) == "bool",
+    "string": lambda t: family(t) == "string",
+    "categorical": lambda t: family(t) in ("string", "bool") or pat.is_dictionary(t),
+    "any": lambda t: True,
+}
+
+
+def _is_numeric_input(t: pa.DataType) -> bool:
+    return family(t) in ("int", "float", "bool", "null")
+
+
+def _is_categorical_input(t: pa.DataType) -> bool:
+    return family(t) in ("string", "int", "bool", "null")
+
+
+class Selector:
+    """Selects columns by name, dtype class and/or regular expression.
+
+    Parameters
+    ----------
+    names
+        Exact column names (an unknown name raises :class:`~frame.ColumnNotFoundError` with
+        close-name suggestions).
+    dtypes
+        Dtype classes: ``"numeric"`` (integer and float, including features made by earlier
+        steps), ``"integer"``, ``"float"``, ``"boolean"``, ``"string"``, ``"categorical"``
+        (string, dictionary and boolean) or ``"any"``.
+    pattern
+        A regular expression matched with ``re.search`` against each name.
+    exclude
+        Names removed from the selection.
+
+    Notes
+    -----
+    A selector is resolved when the pipeline is fitted, against the columns present at that
+    point of the pipeline (inputs not yet consumed, plus the outputs of earlier steps), and
+    always listed in column order (also for explicit names), so a step's features come out
+    in column order. The resolved names are frozen in the fitted step.
+
+    Examples
+    --------
+    >>> from frame import ml
+    >>> import pyarrow as pa
+    >>> schema = {"age": pa.int64(), "city": pa.string(), "x_1": pa.float64()}
+    >>> ml.by_dtype("numeric").resolve(schema)
+    ['age', 'x_1']
+    >>> (ml.by_pattern("^x_") | ml.by_name("city")).resolve(schema)
+    ['city', 'x_1']
+    """
+
+    def __init__(
+        self,
+        names: Sequence[str] | None = None,
+        dtypes: Sequence[str] | None = None,
+        pattern: str | None = None,
+        exclude: Sequence[str] = (),
+    ):
+        self.names = list(names) if names is not None else None
+        self.dtypes = list(dtypes) if dtypes is not None else None
+        for d in self.dtypes or ():
+            if d not in _CLASSES:
+                raise InvalidOperationError(
+                    f"unknown dtype class {d!r}; use one of {', '.join(sorted(_CLASSES))}"
+                )
+        self.pattern = pattern
+        self.exclude = list(exclude)
+        self._union: list[Selector] = []
+
+    def __or__(self, other: Selector) -> Selector:
+        out = Selector()
+        out._union = [self, other]
+        return out
+
+    def __repr__(self) -> str:
+        if self._union:
+            return " | ".join(repr(s) for s in self._union)
+        parts = []
+        if self.names is not None:
+            parts.append(f"names={self.names!r}")
+        if self.dtypes is not None:
+            parts.append(f"dtypes={self.dtypes!r}")
+        if self.pattern is not None:
+            parts.append(f"pattern={self.pattern!r}")
+        if self.exclude:
+            parts.append(f"exclude={self.exclude!r}")
+        return f"Selector({', '.join(parts)})"
+
+    def _to_json(self) -> dict[str, Any]:
+        if self._union:
+            return {"union": [s._to_json() for s in self._union]}
+        return {"names": self.names, "dtypes": self.dtypes, "pattern": self.pattern,
+                "exclude": self.exclude}
+
+    @classmethod
+    def _from_json(cls, d: dict[str, Any]) -> Selector:
+        if "union" in d:
+            out = cls()
+            out._union = [cls._from_json(s) for s in d["union"]]
+            return out
+        return cls(d.get("names"), d.get("dtypes"), d.get("pattern"), d.get("exclude") or ())
+
+    def resolve(self, schema: dict[str, pa.DataType]) -> list[str]:
+        """The selected names, always in schema (column) order.
+
+        Examples
+        --------
+        >>> import pyarrow as pa
+        >>> from frame import ml
+        >>> ml.by_name("b", "a").resolve({"a": pa.int64(), "b": pa.string()})
+        ['a', 'b']
+        """
+        if self._union:
+            picked: set[str] = set()
+            for s in self._union:
+                picked.update(s.resolve(schema))
+            return [n for n in schema if n in picked]
+        if self.names is not None:
+            for n in self.names:
+                if n not in schema:
+                    raise ColumnNotFoundError.for_name(n, schema)
+            wanted = set(self.names)
+            out = [n for n in schema if n in wanted]
+        else:
+            out = list(schema)
+        if self.dtypes is not None:
+            tests = [_CLASSES[d] for d in self.dtypes]
+            out = [n for n in out if any(f(schema[n]) for f in tests)]
+        if self.pattern is not None:
+            rx = re.compile(self.pattern)
+            out = [n for n in out if rx.search(n)]
+        ex = set(self.exclude)
+        return [n for n in out if n not in ex]
+
+
+def by_name(*names: str) -> Selector:
+    """Select columns by exact name.
+
+    Examples
+    --------
+    >>> from frame import ml
+    >>> ml.by_name("a", "b")
+    Selector(names=['a', 'b'])
+    """
+    return Selector(names=names)
+
+
+def by_dtype(*classes: str, exclude: Sequence[str] = ()) -> Selector:
+    """Select columns by dtype class (``"numeric"``, ``"string"``, ``"categorical"``, ...).
+
+    Examples
+    --------
+    >>> from frame import ml
+    >>> ml.by_dtype("numeric", exclude=["id"])
+    Selector(dtypes=['numeric'], exclude=['id'])
+    """
+    return Selector(dtypes=classes, exclude=exclude)
+
+
+def by_pattern(regex: str, exclude: Sequence[str] = ()) -> Selector:
+    """Select columns whose name matches ``regex`` (``re.search``).
+
+    Examples
+    --------
+    >>> from frame import ml
+    >>> ml.by_pattern("^x_")
+    Selector(pattern='^x_')
+    """
+    return Selector(pattern=regex, exclude=exclude)
+
+
+def as_selector(columns: Any, default: Selector) -> Selector:
+    if columns is None:
+        return default
+    if isinstance(columns, Selector):
+        return columns
+    if isinstance(columns, str):
+        return Selector(names=[columns])
+    if isinstance(columns, Iterable):
+        names = list(columns)
+        if not all(isinstance(n, str) for n in names):
+            raise InvalidOperationError("columns= must be a name, a list of names or a Selector")
+        return Selector(names=names)
+    raise InvalidOperationError(
+        f"columns= must be a name, a list of names or a Selector, got {type(columns).__name__}"
+    )
+
+
+# ----------------------------------------------------------------------------- conversion
+class Indicator:
+    """A lazy one-hot feature: 1.0 where ``codes == j``, else 0.0.
+
+    One-hot steps emit these (all features of a column share one ``codes`` array), so a
+    sparse output is built from the codes without materialising the dense block.
+    """
+
+    __slots__ = ("codes", "j")
+
+    def __init__(self, codes: np.ndarray, j: int):
+        self.codes = codes
+        self.j = j
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def dense(self) -> np.ndarray:
+        return (self.codes == self.j).astype(np.float64)
+
+
+def to_float(x: Any) -> np.ndarray:
+    """A working column as float64 NumPy (null -> NaN). NumPy arrays pass through."""
+    if isinstance(x, np.ndarray):
+        return x
+    if isinstance(x, Indicator):
+        return x.dense()
+    if isinstance(x, pa.ChunkedArray):
+        x = x.combine_chunks() if x.num_chunks != 1 else x.chunk(0)
+    if pat.is_null(x.type):
+        return np.full(len(x), NAN)
+    if pat.is_dictionary(x.type):
+        x = x.dictionary_decode()
+    if not pat.is_float64(x.type):
+        x = pc.cast(x, FLOAT, safe=False)  # ints beyond 2**53 round to nearest, as float(int)
+    if x.null_count:
+        x = x.fill_null(NAN)
+    return x.to_numpy(zero_copy_only=False)
+
+
+def canonical_cat_type(t: pa.DataType) -> pa.DataType:
+    f = family(t)
+    return {"string": pa.string(), "int": pa.int64(), "bool": pa.bool_()}.get(f, pa.string())
+
+
+def to_cat(x: Any, canonical: pa.DataType) -> pa.Array:
+    """A categorical working column as a plain Arrow array of ``canonical`` type."""
+    if isinstance(x, np.ndarray):
+        raise SchemaError("a numeric feature cannot be used as a categorical column")
+    if isinstance(x, pa.ChunkedArray):
+        x = x.combine_chunks() if x.num_chunks != 1 else x.chunk(0)
+    if pat.is_dictionary(x.type):
+        x = x.dictionary_decode()
+    if x.type != canonical:
+        x = pc.cast(x, canonical)
+    return x
+
+
+def row_float(v: Any) -> float:
+    return NAN if v is None else float(v)
+
+
+# ----------------------------------------------------------------------------- Step
+class Step:
+    """Base class of every ``frame.ml`` step.
+
+    A step is a specification (constructor parameters) plus, after :meth:`fit`, explicit fitted
+    state in ``state_`` (a dict keyed by input column, holding Python floats, ints, strings and
+    lists). Fitting a :class:`Pipeline` fits *copies* of its steps, so one step object can be
+    used in several pipelines.
+
+    Parameters
+    ----------
+    columns
+        A name, a list of names or a :class:`Selector`; ``None`` uses the step's default
+        (numeric columns for numeric steps, categorical columns for encoders).
+
+    Examples
+    --------
+    >>> import frame as fr
+    >>> from frame import ml
+    >>> step = ml.Standardize().fit(fr.DataFrame({"x": [1.0, 3.0]}))
+    >>> step.state_
+    {'x': {'mean': 2.0, 'scale': 1.0, 'min': 1.0, 'max': 3.0, 'missing': False}}
+    >>> step.transform(fr.DataFrame({"x": [5.0]}))
+    array([[3.]], dtype=float32)
+    """
+
+    default_columns: Selector = Selector(dtypes=["numeric"])
+    input_kind = "numeric"  # "numeric" | "categorical"
+    needs_y = False
+    consumes = True  # outputs replace the inputs (False: outputs are appended)
+    _params: tuple[str, ...] = ()
+
+    def __init__(self, columns: Any = None):
+        self.columns = columns
+        self.state_: dict[str, Any] | None = None
+        self.columns_in_: list[str] = []
+        self.outputs_: dict[str, list[str]] = {}
+        self.types_in_: dict[str, pa.DataType] = {}
+        self._solo: Any = None
+
+    # ---- parameters
+    def get_params(self) -> dict[str, Any]:
+        """Constructor parameters (JSON-friendly).
+
+        Examples
+        --------
+        >>> from frame import ml
+        >>> ml.Clip(lower=0.05).get_params()["lower"]
+        0.05
+        """
+        out: dict[str, Any] = {"columns": self.columns}
+        for p in self._params:
+            out[p] = getattr(self, p)
+        return out
+
+    def __repr__(self) -> str:
+        args = ", ".join(
+            f"{k}={v!r}" for k, v in self.get_params().items() if v is not None or k != "columns"
+        )
+        return f"{type(self).__name__}({args})"
+
+    def _clone(self) -> Step:
+        new = copy.copy(self)
+        new.state_ = None
+        new.columns_in_ = []
+        new.outputs_ = {}
+        new.types_in_ = {}
+        new._solo = None
+        new._cache = {}
+        return new
+
+    # ---- planning (called by Pipeline)
+    def _check_input(self, name: str, t: pa.DataType) -> None:
+        ok = _is_numeric_input(t) if self.input_kind == "numeric" else _is_categorical_input(t)
+        if not ok:
+            want = (
+                "an integer, float or boolean column"
+                if self.input_kind == "numeric"
+                else "a string, integer, boolean or dictionary column"
+            )
+            raise SchemaError(
+                f"{type(self).__name__} needs {want}; column {name!r} is {type_name(t)}"
+            )
+
+    def _output_names(self, name: str) -> list[str]:
+        return [name]
+
+    def _fit(self, cols: dict[str, Any], y: np.ndarray | None) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _fit_transform(self, cols: dict[str, Any], y: np.ndarray | None) -> dict[str, Any]:
+        self._fit(cols, y)
+        return self._batch(cols)
+
+    def _batch(self, cols: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover
+        """Outputs (name -> working column) for whole columns."""
+        raise NotImplementedError
+
+    def _row_op(self) -> RowOp:  # pragma: no cover
+        """A closure writing this step's outputs into the row dict."""
+        raise NotImplementedError
+
+    def _unknown(self, cols: dict[str, Any]) -> dict[str, np.ndarray]:
+        """Per input column, a boolean array flagging values outside the fitted support."""
+        return {}
+
+    def _cached(self, key: Any, build: Callable[[], Any]) -> Any:
+        """Arrays derived from the fitted state (value sets, lookup tables), built once."""
+        cache = self.__dict__.setdefault("_cache", {})
+        value = cache.get(key)
+        if value is None:
+            value = cache[key] = build()
+        return value
+
+    def _lineage_params(self, name: str, out: str) -> dict[str, Any]:
+        st = self.state_ or {}
+        return {k: v for k, v in st.get(name, {}).items() if not isinstance(v, list | dict)}
+
+    # ---- standalone use (a one-step pipeline)
+    def fit(self, data: Any, y: Any = None) -> Step:
+        """Fit this step alone on ``data`` (and target ``y`` for supervised steps).
+
+        Returns
+        -------
+        Step
+            ``self``, fitted; the state is in ``state_``.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> from frame import ml
+        >>> ml.CountEncode("c").fit(fr.DataFrame({"c": ["a", "a", "b"]})).state_["c"]["values"]
+        [2.0, 1.0]
+        """
+        from frame.ml._pipeline import Pipeline
+
+        self._solo = Pipeline([self])._fit(data, y, clone=False)
+        self._solo._train_cols = None
+        return self
+
+    def fit_transform(self, data: Any, y: Any = None, *, dtype: str | None = None) -> np.ndarray:
+        """Fit, then return the training features (cross-fitted for supervised steps).
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> from frame import ml
+        >>> ml.MinMaxScale().fit_transform(fr.DataFrame({"x": [1.0, 3.0]}))[:, 0]
+        array([0., 1.], dtype=float32)
+        """
+        from frame.ml._pipeline import Pipeline
+
+        self._solo = Pipeline([self])
+        return self._solo._fit_transform(data, y, dtype, clone=False)
+
+    def _fitted(self) -> Any:
+        if self._solo is None or self.state_ is None:
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet; call fit(df) first")
+        return self._solo
+
+    def transform(self, data: Any, **kwargs: Any) -> Any:
+        """Transform a batch; see :meth:`frame.ml.Pipeline.transform`.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> from frame import ml
+        >>> step = ml.Ordinal().fit(fr.DataFrame({"c": ["a", "b"]}))
+        >>> step.transform(fr.DataFrame({"c": ["b"]}), dtype="float64")
+        array([[3.]])
+        """
+        return self._fitted().transform(data, **kwargs)
+
+    def transform_row(self, row: dict[str, Any], **kwargs: Any) -> np.ndarray:
+        """Transform one record; see :meth:`frame.ml.Pipeline.transform_row`.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> from frame import ml
+        >>> ml.Ordinal().fit(fr.DataFrame({"c": ["a", "b"]})).transform_row({"c": None})
+        array([1.], dtype=float32)
+        """
+        return self._fitted().transform_row(row, **kwargs)
+
+    def get_feature_names_out(self) -> list[str]:
+        """Output feature names of the fitted step.
+
+        Examples
+        --------
+        >>> import frame as fr
+        >>> from frame import ml
+        >>> ml.OneHot().fit(fr.DataFrame({"c": ["x", "y"]})).get_feature_names_out()
+        ['c=x', 'c=y']
+        """
+        if self.state_ is None:
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet; call fit(df) first")
+        return [o for n in self.columns_in_ for o in self.outputs_[n]]
+
+
+def numeric_support(x: np.ndarray) -> dict[str, Any]:
+    """min/max of the observed values and whether training had missing values."""
+    ok = ~np.isnan(x)
+    seen = x[ok]
+    missing = bool(len(seen) != len(x))
+    if len(seen) == 0:
+        return {"min": NAN, "max": NAN, "missing": missing}
+    return {"min": float(seen.min()), "max": float(seen.max()), "missing": missing}
+
+
+def numeric_unknown(x: np.ndarray, st: dict[str, Any]) -> np.ndarray:
+    miss = np.isnan(x)
+    lo, hi = st["min"], st["max"]
+    with np.errstate(invalid="ignore"):
+        out = (x < lo) | (x > hi) if not math.isnan(lo) else ~miss
+    if not st["missing"]:
+        out |= miss
+    return out
