@@ -21,6 +21,7 @@ from frame import _ops
 from frame._aggregate import _numeric as _aggregate_numeric
 from frame._core import buffer as _buffer
 from frame._core import groupby as _gb
+from frame._core import hashing as _hashing
 from frame._core import join as _join
 from frame.dtypes import type_name
 from frame.exceptions import ColumnNotFoundError, ComputeError, InvalidOperationError, SchemaError
@@ -100,24 +101,57 @@ def _joint_codes(lkeys, rkeys, nulls_equal: bool):
     direct = _direct_codes(lkeys, rkeys, nulls_equal)
     if direct is not None:
         return direct
-    combined = [
-        pa.chunked_array(list(lk.chunks) + list(rk.chunks), type=lk.type)
-        for lk, rk in zip(lkeys, rkeys)
-    ]
-    if len(combined[0]) == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64), 0
-    codes, ng, _first = _ops.factorize(combined)
-    codes = np.asarray(codes, dtype=np.int64)  # a fresh array from factorize: marked in place
+    probed = _probe_codes(lkeys, rkeys)
+    if probed is not None:
+        lcodes, rcodes, ng = probed
+    else:
+        combined = [
+            pa.chunked_array(list(lk.chunks) + list(rk.chunks), type=lk.type)
+            for lk, rk in zip(lkeys, rkeys)
+        ]
+        if len(combined[0]) == 0:
+            return np.empty(0, np.int64), np.empty(0, np.int64), 0
+        codes, ng, _first = _ops.factorize(combined)
+        codes = np.asarray(codes, dtype=np.int64)  # a fresh array from factorize
+        lcodes, rcodes = codes[:n_l], codes[n_l:]
     if not nulls_equal:
-        null_rows = None
-        for c in combined:
-            if c.null_count:
-                m = np.asarray(pc.is_null(c).to_numpy(zero_copy_only=False), dtype=bool)
-                null_rows = m if null_rows is None else (null_rows | m)
-        if null_rows is not None:
-            codes[:n_l][null_rows[:n_l]] = ng + 1
-            codes[n_l:][null_rows[n_l:]] = ng
-    return np.ascontiguousarray(codes[:n_l]), np.ascontiguousarray(codes[n_l:]), ng
+        for codes, keys, sentinel in ((lcodes, lkeys, ng + 1), (rcodes, rkeys, ng)):
+            null_rows = None
+            for c in keys:
+                if c.null_count:
+                    m = np.asarray(pc.is_null(c).to_numpy(zero_copy_only=False), dtype=bool)
+                    null_rows = m if null_rows is None else (null_rows | m)
+            if null_rows is not None:
+                codes[null_rows] = sentinel
+    return np.ascontiguousarray(lcodes), np.ascontiguousarray(rcodes), ng
+
+
+def _probe_codes(lkeys, rkeys):
+    """``_joint_codes`` for one string key when one side is much smaller: the small side's
+    keys go into a table the large side only reads (in parallel), so the large side's own
+    distinct keys are never inserted. Codes run over the small side's row count; a large-side
+    value the small side lacks gets that side's sentinel. None when this does not apply."""
+    if len(lkeys) != 1:
+        return None
+    lk, rk = lkeys[0], rkeys[0]
+    offsets_layout = (pa.string(), pa.large_string(), pa.binary(), pa.large_binary())
+    if lk.type != rk.type or lk.type not in offsets_layout:
+        return None
+    n_l, n_r = len(lk), len(rk)
+    if 8 * min(n_l, n_r) > max(n_l, n_r):
+        return None
+    right_builds = n_r <= n_l
+    build, probe = (rk, lk) if right_builds else (lk, rk)
+    ng = len(build)
+    found = _hashing.probe_short(
+        _ops.single(build), _ops.single(probe), ng + 1 if right_builds else ng
+    )
+    if found is None:  # a long value on the small side
+        return None
+    build_codes, _n_keys, probe_codes = found
+    if right_builds:
+        return probe_codes, build_codes, ng
+    return build_codes, probe_codes, ng
 
 
 # a key range up to this many times the rows (and at most 2**28 codes) is coded directly

@@ -736,6 +736,100 @@ cdef int64_t _short_max_len(ArrayView v) noexcept nogil:
     return _max_len(<const int64_t*>v.offsets, v.offset, v.length)
 
 
+cdef inline int64_t _smap_find(const SMap* m, uint64_t lo, uint64_t hi) noexcept nogil:
+    """Code of the key, or -1 when the map does not hold it (read-only: safe from any thread)."""
+    cdef uint64_t h = _s_hash(lo, hi)
+    cdef uint64_t tag = (h >> 32) << 32
+    cdef uint64_t pos = h & m.mask
+    cdef uint64_t s
+    cdef int64_t c
+    while True:
+        s = m.slots[pos]
+        if s == 0:
+            return -1
+        if (s & ~(<uint64_t>4294967295)) == tag:
+            c = <int64_t>(s & <uint64_t>4294967295) - 1
+            if m.klo[c] == lo and m.khi[c] == hi:
+                return c
+        pos = (pos + 1) & m.mask
+
+
+cdef void _probe_short_rows(const offset_t* offsets, const uint8_t* data, const uint8_t* valid,
+                            int64_t off, int64_t n, const SMap* m, int64_t missing,
+                            int64_t* codes, int nt) noexcept nogil:
+    """Every probe row's code in ``m`` (``missing`` when absent); values longer than 15 bytes
+    cannot be in a map of short keys."""
+    cdef int64_t i, o, ln, c
+    cdef uint64_t lo, hi
+    cdef const uint8_t* end = data + offsets[off + n]
+    for i in prange(n, schedule="static", num_threads=nt):
+        if valid != NULL and not get_bit(valid, off + i):
+            lo = 0
+            hi = _SHORT_NULL_HI
+        else:
+            o = offsets[off + i]
+            ln = <int64_t>offsets[off + i + 1] - o
+            if ln > 15:
+                codes[i] = missing
+                continue
+            _short_key(data + o, ln, end, &lo, &hi)
+        c = _smap_find(m, lo, hi)
+        codes[i] = c if c >= 0 else missing
+
+
+def probe_short(build, probe, int64_t missing):
+    """``(build_codes, n_build_keys, probe_codes)``: the build side factorized (first-appearance
+    codes; null is a key) and every probe row coded by the build side's keys, ``missing`` for
+    a value the build side does not have -- or None when the build side has a value longer
+    than 15 bytes (the short-key table needs every build value short).
+
+    For a join of a large side against a small one, this hashes the large side once into a
+    read-only table of the small side's keys, in parallel, instead of factorizing both sides
+    together (which grows the table with every key of the large side and merges two halves).
+    Both arrays must be string or binary with int32 or int64 offsets.
+    """
+    cdef ArrayView bv, pv
+    cdef SMap m
+    cdef int64_t nb = len(build), n_probe = len(probe), nu = 0
+    cdef int failed = 0
+    cdef int nt = n_threads_for(n_probe)
+    _check_array(build, "probe_short")
+    _check_array(probe, "probe_short")
+    bv = ArrayView(build)
+    pv = ArrayView(probe)
+    for layout, t in ((bv.layout, build.type), (pv.layout, probe.type)):
+        if layout != LAYOUT_VARBIN32 and layout != LAYOUT_VARBIN64:
+            raise TypeError(f"probe_short needs string/binary arrays, got {t}")
+    if nb and _short_max_len(bv) > 15:
+        return None
+    build_codes = _empty_i64(nb)
+    probe_codes = _empty_i64(n_probe)
+    cdef int64_t[::1] bc = build_codes
+    cdef int64_t[::1] pc = probe_codes
+    if _smap_init(&m, 1024) != 0:
+        raise MemoryError("probe_short: out of memory")
+    with nogil:
+        if nb:
+            if bv.layout == LAYOUT_VARBIN32:
+                failed = _short_rows(<const int32_t*>bv.offsets, bv.data, bv.validity, bv.offset,
+                                     0, nb, &m, &bc[0])
+            else:
+                failed = _short_rows(<const int64_t*>bv.offsets, bv.data, bv.validity, bv.offset,
+                                     0, nb, &m, &bc[0])
+        if failed == 0 and n_probe:
+            if pv.layout == LAYOUT_VARBIN32:
+                _probe_short_rows(<const int32_t*>pv.offsets, pv.data, pv.validity, pv.offset,
+                                  n_probe, &m, missing, &pc[0], nt)
+            else:
+                _probe_short_rows(<const int64_t*>pv.offsets, pv.data, pv.validity, pv.offset,
+                                  n_probe, &m, missing, &pc[0], nt)
+        nu = m.nu
+        _smap_free(&m)
+    if failed:
+        raise MemoryError("probe_short: out of memory")
+    return build_codes, nu, probe_codes
+
+
 cdef int64_t _fact_bool(const uint8_t* data, const uint8_t* valid, int64_t off, int64_t n,
                         int64_t* codes, int64_t* first, int64_t* null_code) noexcept nogil:
     cdef int64_t table[3]

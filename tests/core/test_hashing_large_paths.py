@@ -90,3 +90,38 @@ def test_partitioned_multi_key_factorize_on_sliced_inputs():
     assert nu == exp_nu
     np.testing.assert_array_equal(codes, exp_codes)
     np.testing.assert_array_equal(first, exp_first)
+
+
+def _probe_reference(build: list, probe: list, missing: int):
+    """First-appearance codes of ``build`` (null a key) and each probe value's build code."""
+    codes: dict = {}
+    build_codes = [codes.setdefault(v, len(codes)) for v in build]
+    return build_codes, len(codes), [codes.get(v, missing) for v in probe]
+
+
+@pytest.mark.parametrize("dtype", [pa.string(), pa.large_string(), pa.binary(), pa.large_binary()])
+@pytest.mark.parametrize("n_probe", [0, 1, 1000, 300_007])  # the last runs on two threads
+def test_probe_short_matches_a_dictionary_reference(dtype, n_probe):
+    rng = np.random.default_rng(n_probe)
+    labels = ["", "a", "a\x00", "id7", "x" * 15, "\x00", "zz", None]
+    build_values = [labels[i] for i in rng.integers(0, len(labels), 40)]
+    # probe values: the build's, unseen short ones, and long ones that can never match
+    pool = [*labels, "unseen", "y" * 16, "x" * 15 + "!"]
+    probe_values = [pool[i] for i in rng.integers(0, len(pool), n_probe)]
+    if dtype in (pa.binary(), pa.large_binary()):
+        build_values = [None if v is None else v.encode() for v in build_values]
+        probe_values = [None if v is None else v.encode() for v in probe_values]
+    build = pa.array(build_values, dtype)
+    probe = pa.array(["pad", *probe_values], dtype).slice(1)  # a non-zero offset
+    got_build, n_keys, got_probe = hashing.probe_short(build, probe, 999)
+    exp_build, exp_n, exp_probe = _probe_reference(build_values, probe_values, 999)
+    assert got_build.tolist() == exp_build and n_keys == exp_n
+    assert got_probe.tolist() == exp_probe
+
+
+def test_probe_short_declines_long_build_values_and_rejects_other_types():
+    assert hashing.probe_short(pa.array(["a", "b" * 16]), pa.array(["a"]), 5) is None
+    build_codes, n, probe_codes = hashing.probe_short(pa.array([], pa.string()), pa.array(["a"]), 5)
+    assert len(build_codes) == 0 and n == 0 and probe_codes.tolist() == [5]
+    with pytest.raises(TypeError, match="string/binary"):
+        hashing.probe_short(pa.array([1, 2]), pa.array(["a"]), 5)

@@ -316,6 +316,31 @@ def test_integer_keys_match_reference_hashed_or_coded_by_distance(
         )
 
 
+@pytest.mark.parametrize("small_side", ["left", "right"])
+@pytest.mark.parametrize("how", ["inner", "left", "right", "full", "semi", "anti"])
+@pytest.mark.parametrize("nulls_equal", [False, True])
+@pytest.mark.parametrize("dtype", [pa.string(), pa.large_binary()], ids=str)
+def test_string_keys_against_a_much_smaller_side(
+    small_side: str, how: str, nulls_equal: bool, dtype: pa.DataType
+) -> None:
+    """One side at least 8x smaller: its keys go into a table the other side only probes
+    (frame/join.py ``_probe_codes``). Values the small side lacks, nulls, values longer than
+    15 bytes and a small side holding a long value (the factorized path) all match the
+    reference."""
+    rng = np.random.default_rng(len(how) + 7 * nulls_equal)
+    pool = ["a", "bb", "", "id42", "q" * 15, "long value over 15 bytes", None, "only-big"]
+    for small_pool in ([*pool[:4], None], pool[:6]):
+        big = [pool[i] for i in rng.integers(0, len(pool), 200)]
+        small = [small_pool[i] for i in rng.integers(0, len(small_pool), 12)]
+        if pa.types.is_binary(dtype) or pa.types.is_large_binary(dtype):
+            big = [None if v is None else v.encode() for v in big]
+            small = [None if v is None else v.encode() for v in small]
+        big_t = pa.table({"k": pa.array(big, dtype), "b": range(len(big))})
+        small_t = pa.table({"k": pa.array(small, dtype), "s": range(len(small))})
+        left, right = (small_t, big_t) if small_side == "left" else (big_t, small_t)
+        assert_matches_reference(Case(left, right, ["k"], ["k"], "on"), how, nulls_equal=nulls_equal)
+
+
 @pytest.mark.parametrize("dtype", SIGNED[2:] + UNSIGNED[2:], ids=str)
 @pytest.mark.parametrize("how", ["inner", "left", "right", "full", "semi", "anti"])
 def test_integer_keys_at_the_ends_of_their_range(dtype: pa.DataType, how: str) -> None:
