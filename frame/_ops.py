@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.types as pat
 
 from frame._core import filter as _filter
@@ -98,7 +99,15 @@ def _single(column: pa.ChunkedArray) -> pa.Array:
         return chunks[0]
     if not chunks:
         return pa.array([], type=column.type)
-    return pa.concat_arrays(chunks)
+    try:
+        return pa.concat_arrays(chunks)
+    except pa.ArrowInvalid:
+        if not pat.is_dictionary(column.type):
+            raise
+        # Arrow cannot unify dictionaries that hold a null value: re-encode the values (a null
+        # value becomes a null index, the same logical value)
+        values = pa.concat_arrays([c.cast(column.type.value_type) for c in chunks])
+        return pc.dictionary_encode(values).cast(column.type)
 
 
 def take_column(column: pa.ChunkedArray, indices: np.ndarray, *, check_bounds: bool) -> pa.Array:

@@ -98,17 +98,20 @@ def _joint_codes(lkeys, rkeys, nulls_equal: bool):
     empty -- so the kernels never see a negative code.
     """
     n_l = len(lkeys[0])
-    direct = _direct_codes(lkeys, rkeys, nulls_equal)
-    if direct is not None:
-        return direct
+    for fast_path in (_direct_codes, _dictionary_codes):  # these code null rows themselves
+        found = fast_path(lkeys, rkeys, nulls_equal)
+        if found is not None:
+            return found
     probed = _probe_codes(lkeys, rkeys)
     if probed is not None:
         lcodes, rcodes, ng = probed
     else:
-        combined = [
-            pa.chunked_array(list(lk.chunks) + list(rk.chunks), type=lk.type)
-            for lk, rk in zip(lkeys, rkeys)
-        ]
+        combined = []
+        for lk, rk in zip(lkeys, rkeys):
+            if _null_dictionary_values(lk) or _null_dictionary_values(rk):
+                # Arrow cannot unify dictionaries holding a null value: compare the values
+                lk, rk = lk.cast(lk.type.value_type), rk.cast(rk.type.value_type)
+            combined.append(pa.chunked_array(list(lk.chunks) + list(rk.chunks), type=lk.type))
         if len(combined[0]) == 0:
             return np.empty(0, np.int64), np.empty(0, np.int64), 0
         codes, ng, _first = _ops.factorize(combined)
@@ -118,12 +121,78 @@ def _joint_codes(lkeys, rkeys, nulls_equal: bool):
         for codes, keys, sentinel in ((lcodes, lkeys, ng + 1), (rcodes, rkeys, ng)):
             null_rows = None
             for c in keys:
-                if c.null_count:
+                if _has_nulls(c):
                     m = np.asarray(pc.is_null(c).to_numpy(zero_copy_only=False), dtype=bool)
                     null_rows = m if null_rows is None else (null_rows | m)
             if null_rows is not None:
                 codes[null_rows] = sentinel
     return np.ascontiguousarray(lcodes), np.ascontiguousarray(rcodes), ng
+
+
+def _has_nulls(column: pa.ChunkedArray) -> bool:
+    """Null rows, counting a dictionary index that points at a null value."""
+    return bool(column.null_count) or _null_dictionary_values(column)
+
+
+def _null_dictionary_values(column: pa.ChunkedArray) -> bool:
+    return pat.is_dictionary(column.type) and any(c.dictionary.null_count for c in column.chunks)
+
+
+def _dictionary_codes(lkeys, rkeys, nulls_equal: bool):
+    """``_joint_codes`` for one dictionary-encoded key on both sides: the two dictionaries
+    (small) are factorized together, then each row's code is its dictionary entry's code --
+    the indices are never unified into one dictionary. A null row (a null index, or an index
+    pointing at a null value) gets its side's sentinel, or with ``nulls_equal`` one shared
+    null code. None when the key is not a dictionary on both sides."""
+    if len(lkeys) != 1:
+        return None
+    lk, rk = lkeys[0], rkeys[0]
+    if not (pat.is_dictionary(lk.type) and pat.is_dictionary(rk.type)):
+        return None
+    if lk.type.value_type != rk.type.value_type:
+        return None
+    if (lk.num_chunks > 1 or rk.num_chunks > 1) and (
+        _null_dictionary_values(lk) or _null_dictionary_values(rk)
+    ):
+        return None  # chunks Arrow cannot unify into one dictionary: the general path
+    arrays = [_ops.single(lk), _ops.single(rk)]
+    dictionaries = [a.dictionary for a in arrays]
+    both = pa.chunked_array(dictionaries, type=lk.type.value_type)
+    if len(both) == 0:
+        joint, ng = np.empty(0, np.int64), 0
+    else:
+        joint, ng, _ = _ops.factorize([both])
+        joint = np.array(joint, dtype=np.int64)  # a copy: null entries are rewritten below
+    if nulls_equal:
+        null_codes = (ng, ng)  # null rows of both sides share a code of their own
+        ng += 1
+    else:
+        null_codes = (ng + 1, ng)  # each side's sentinel
+    n_left_dict = len(dictionaries[0])
+    codes = []
+    for side, (arr, mapping, null_code) in enumerate(
+        zip(arrays, (joint[:n_left_dict], joint[n_left_dict:]), null_codes)
+    ):
+        mapping = np.ascontiguousarray(mapping)
+        if dictionaries[side].null_count:
+            mapping[np.asarray(dictionaries[side].is_null().to_numpy(zero_copy_only=False))] = null_code
+        indices = arr.indices
+        buffers = indices.buffers()
+        dtype = np.dtype(indices.type.to_pandas_dtype())
+        values = (
+            np.frombuffer(buffers[1], dtype=dtype, count=indices.offset + len(indices))[
+                indices.offset :
+            ]
+            if len(indices)
+            else np.empty(0, dtype)
+        )
+        validity = (
+            np.frombuffer(buffers[0], dtype=np.uint8)
+            if indices.null_count and buffers[0] is not None
+            else _NO_BITMAP
+        )
+        codes.append(_join.mapped_codes(values, validity, indices.offset, mapping, null_code))
+    return codes[0], codes[1], ng
 
 
 def _probe_codes(lkeys, rkeys):

@@ -19,6 +19,13 @@ def direct_codes(
     size: int,
     sentinel: int,
 ) -> _Codes: ...
+def mapped_codes(
+    indices: npt.NDArray[np.integer],
+    validity: npt.NDArray[np.uint8],
+    bit_offset: int,
+    mapping: _Codes,
+    sentinel: int,
+) -> _Codes: ...
 def sorted_within_groups(
     values: npt.NDArray[np.int64] | npt.NDArray[np.float64], order: _Codes, offsets: _Codes
 ) -> bool: ...

@@ -287,6 +287,35 @@ def direct_codes(const key_t[::1] values, const uint8_t[::1] validity, int64_t b
                     out[i] = <int64_t>k
     return codes
 
+
+def mapped_codes(const key_t[::1] indices, const uint8_t[::1] validity, int64_t bit_offset,
+                 const int64_t[::1] mapping, int64_t sentinel):
+    """Codes of dictionary-encoded keys: ``mapping[index]`` for a valid index, ``sentinel`` for
+    a null row (or an index outside the mapping, which a valid array never has).
+
+    ``mapping`` holds the joint code of every dictionary entry, so a join on dictionary keys
+    hashes only the two dictionaries and then makes one parallel pass over the indices.
+    """
+    cdef int64_t n = indices.shape[0], i, nmap = mapping.shape[0]
+    cdef uint64_t k
+    cdef bint has_valid = validity.shape[0] > 0
+    cdef int nt = n_threads_for(n)
+    if has_valid and validity.shape[0] * 8 < bit_offset + n:
+        raise ValueError("the validity bitmap is shorter than the indices")
+    codes = _empty(max(n, 1))[:n]
+    cdef int64_t[::1] out = codes
+    cdef const uint8_t* vb = &validity[0] if has_valid else NULL
+    cdef const int64_t* mp = &mapping[0] if nmap else NULL
+    if n:
+        with nogil:
+            for i in prange(n, schedule="static", num_threads=nt):
+                k = <uint64_t>indices[i]
+                if k >= <uint64_t>nmap or (vb != NULL and not get_bit(vb, bit_offset + i)):
+                    out[i] = sentinel
+                else:
+                    out[i] = mp[k]
+    return codes
+
 # ------------------------------------------------------------------------------------------------
 # as-of matching. Both sides arrive counting-sorted by group (``group_order``) with each group's
 # rows in ascending ``on`` order; one two-pointer walk per group (groups in parallel) finds each

@@ -343,3 +343,20 @@ def test_asof_match_sorted_gives_up_on_an_unsorted_left_side(threads, where):
         assert jn.asof_match_sorted(lv, lg, 1, rv, ro, roff, 0, True, False, 0.0) is None
         lv.sort()
         assert jn.asof_match_sorted(lv, lg, 1, rv, ro, roff, 0, True, False, 0.0) is not None
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint32])
+def test_mapped_codes_look_up_every_valid_index(dtype):
+    mapping = np.array([7, 3, 3, 9], dtype=np.int64)
+    indices = np.array([0, 3, 2, 1, 0], dtype=dtype)
+    got = jn.mapped_codes(indices, np.empty(0, np.uint8), 0, mapping, 42)
+    assert got.tolist() == [7, 9, 3, 3, 7]
+    # a validity bitmap read from bit 2 on: rows 1 and 4 are null
+    validity = np.packbits(np.array([0, 0, 1, 0, 1, 1, 0, 1], dtype=np.uint8), bitorder="little")
+    got = jn.mapped_codes(indices, validity, 2, mapping, 42)
+    assert got.tolist() == [7, 42, 3, 3, 42]
+    # an index outside the mapping (never in a valid array) cannot read past it
+    bad = np.array([4, 0], dtype=dtype)
+    assert jn.mapped_codes(bad, np.empty(0, np.uint8), 0, mapping, 42).tolist() == [42, 7]
+    with pytest.raises(ValueError, match="shorter"):
+        jn.mapped_codes(np.zeros(20, dtype=dtype), validity, 2, mapping, 42)

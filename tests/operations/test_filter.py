@@ -419,3 +419,16 @@ def test_sizes_around_word_boundaries(n: int) -> None:
     out = check_output(fr.DataFrame(table).filter(mask))
     assert out.num_rows == pc.sum(pc.fill_null(mask, False).cast(pa.int64())).as_py() or n == 0
     assert_frame_equal(out, take_rows(table, true_rows(mask)), check_exact=True)
+
+
+def test_chunked_dictionaries_holding_null_values() -> None:
+    """Regression: Arrow cannot unify dictionaries that hold a null value; filtering (and any
+    kernel that needs one contiguous array) re-encodes them instead of raising ArrowInvalid."""
+    chunks = [
+        pa.DictionaryArray.from_arrays(pa.array([0, 1, 1], pa.int32()), pa.array(["a", None])),
+        pa.DictionaryArray.from_arrays(pa.array([1, 0, None], pa.int32()), pa.array(["b", "a"])),
+    ]
+    df = fr.DataFrame(pa.table({"k": pa.chunked_array(chunks), "i": range(6)}))
+    out = df.filter(fr.col("i") != 2).to_arrow()
+    assert out.column("k").type == chunks[0].type
+    assert out.column("k").to_pylist() == ["a", None, "a", "b", None]

@@ -316,6 +316,59 @@ def test_integer_keys_match_reference_hashed_or_coded_by_distance(
         )
 
 
+def _dictionary_column(rng: np.random.Generator, n: int, index_type: pa.DataType,
+                       null_value: bool) -> pa.Array:
+    """Dictionary keys with their own (shuffled, partly unused) dictionary, null rows, and a
+    null among the dictionary's values when asked; sliced so the indices have an offset."""
+    words = ["a", "b", "c", "dd", "", "long value over 15 bytes"]
+    dictionary = list(rng.permutation(words)[: rng.integers(1, len(words) + 1)])
+    if null_value:
+        dictionary.append(None)
+    idx = rng.integers(0, len(dictionary), n + 1)
+    mask = rng.random(n + 1) < 0.15
+    indices = pa.array(idx, index_type, mask=mask)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(dictionary, pa.string())).slice(1)
+
+
+@pytest.mark.parametrize("how", ["inner", "left", "right", "full", "semi", "anti"])
+@pytest.mark.parametrize("nulls_equal", [False, True])
+@pytest.mark.parametrize("null_value", [False, True])
+@pytest.mark.parametrize("index_types", [(pa.int32(), pa.int32()), (pa.int8(), pa.int64())], ids=str)
+def test_dictionary_keys_with_different_dictionaries(
+    how: str, nulls_equal: bool, null_value: bool, index_types: tuple[pa.DataType, pa.DataType]
+) -> None:
+    """Both keys dictionary-encoded, each side with its own dictionary: the dictionaries are
+    coded jointly and the rows through their indices (frame/join.py ``_dictionary_codes``);
+    nulls that must match and null dictionary values take the general path."""
+    rng = np.random.default_rng(len(how) + 10 * nulls_equal + 100 * null_value)
+    for n_left, n_right in ((40, 9), (7, 30), (0, 5), (25, 25)):
+        left = pa.table({"k": _dictionary_column(rng, n_left, index_types[0], null_value),
+                         "x": range(n_left)})
+        right = pa.table({"k": _dictionary_column(rng, n_right, index_types[1], null_value),
+                          "y": range(n_right)})
+        assert_matches_reference(Case(left, right, ["k"], ["k"], "on"), how, nulls_equal=nulls_equal)
+
+
+@pytest.mark.parametrize("how", ["inner", "left", "full", "anti"])
+@pytest.mark.parametrize("nulls_equal", [False, True])
+def test_dictionaries_holding_null_values_in_multi_key_and_chunked_joins(
+    how: str, nulls_equal: bool
+) -> None:
+    """Regression: Arrow cannot unify dictionaries that hold a null value, and the general
+    (multi-key, chunked) path once passed that ArrowInvalid on to the caller."""
+    rng = np.random.default_rng(3)
+    for chunked in (False, True):
+        sides = []
+        for n, name in ((30, "x"), (12, "y")):
+            parts = [_dictionary_column(rng, n, pa.int32(), True) for _ in range(2 if chunked else 1)]
+            k = pa.chunked_array(parts)
+            rows = len(k)
+            sides.append(pa.table({"k": k, "j": pa.array(rng.integers(0, 2, rows)), name: range(rows)}))
+        case = Case(sides[0], sides[1], ["k", "j"] if not chunked else ["k"],
+                    ["k", "j"] if not chunked else ["k"], "on")
+        assert_matches_reference(case, how, nulls_equal=nulls_equal)
+
+
 @pytest.mark.parametrize("small_side", ["left", "right"])
 @pytest.mark.parametrize("how", ["inner", "left", "right", "full", "semi", "anti"])
 @pytest.mark.parametrize("nulls_equal", [False, True])
