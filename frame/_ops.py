@@ -110,11 +110,17 @@ def _single(column: pa.ChunkedArray) -> pa.Array:
         return pc.dictionary_encode(values).cast(column.type)
 
 
-def take_column(column: pa.ChunkedArray, indices: np.ndarray, *, check_bounds: bool) -> pa.Array:
-    """Gather rows by int64 positions (-1 → null)."""
+def take_column(
+    column: pa.ChunkedArray, indices: np.ndarray, *, check_bounds: bool,
+    all_valid_indices: bool = False,
+) -> pa.Array:
+    """Gather rows by int64 positions (-1 → null; ``all_valid_indices``: the caller knows
+    there is no -1, so no validity is gathered for a source without nulls)."""
     arr = _single(column)
     if has_kernel_layout(arr.type):
-        return _take.take_array(arr, indices, check_bounds=check_bounds)
+        return _take.take_array(
+            arr, indices, check_bounds=check_bounds, all_valid_indices=all_valid_indices
+        )
     if check_bounds:
         bad = (indices < -1) | (indices >= len(arr))
         if bad.any():

@@ -445,7 +445,10 @@ def _assemble(lt, rt, li, ri, lnames, rnames, lkeys, rkeys, how, suffix, coalesc
         left_taken = {n: kept.column(n) for n in lt.column_names}
     else:
         left_taken = {
-            n: _ops.take_column(lt.column(n), li, check_bounds=False) for n in lt.column_names
+            n: _ops.take_column(
+                lt.column(n), li, check_bounds=False, all_valid_indices=how in ("inner", "left")
+            )
+            for n in lt.column_names
         }
     key_of = dict(zip(lnames, range(len(lnames))))
     n_l = lt.num_rows
@@ -464,16 +467,18 @@ def _assemble(lt, rt, li, ri, lnames, rnames, lkeys, rkeys, how, suffix, coalesc
                 )
                 col = _ops.take_column(both, np.where(li >= 0, li, n_l + ri), check_bounds=False)
         cols[n] = col
-    _add_right(cols, rt, ri, set(rnames) if coalesce else set(), suffix)
+    _add_right(cols, rt, ri, set(rnames) if coalesce else set(), suffix,
+               matched_only=how in ("inner", "right"))
     if not cols:
         return pa.table({})
     return pa.table(cols)
 
 
 def _add_right(cols: dict[str, Any], rt: pa.Table, rows: np.ndarray, skip: set[str],
-               suffix: str) -> None:
+               suffix: str, matched_only: bool = False) -> None:
     """The right columns (except ``skip``) gathered at ``rows`` (-1 = null; None = every row in
-    order), names clashing with the columns already in ``cols`` suffixed until unique."""
+    order; ``matched_only``: no -1), names clashing with the columns already in ``cols``
+    suffixed until unique."""
     for n in rt.column_names:
         if n in skip:
             continue
@@ -481,7 +486,9 @@ def _add_right(cols: dict[str, Any], rt: pa.Table, rows: np.ndarray, skip: set[s
         while name in cols:
             name = name + suffix
         col = rt.column(n)
-        cols[name] = col if rows is None else _ops.take_column(col, rows, check_bounds=False)
+        cols[name] = col if rows is None else _ops.take_column(
+            col, rows, check_bounds=False, all_valid_indices=matched_only
+        )
 
 
 def _cross(lt: pa.Table, rt: pa.Table, suffix: str) -> pa.Table:
@@ -491,8 +498,8 @@ def _cross(lt: pa.Table, rt: pa.Table, suffix: str) -> pa.Table:
     ri = np.tile(np.arange(n_r, dtype=np.int64), n_l)
     cols: dict[str, Any] = {}
     for n in lt.column_names:
-        cols[n] = _ops.take_column(lt.column(n), li, check_bounds=False)
-    _add_right(cols, rt, ri, set(), suffix)
+        cols[n] = _ops.take_column(lt.column(n), li, check_bounds=False, all_valid_indices=True)
+    _add_right(cols, rt, ri, set(), suffix, matched_only=True)
     if not cols:
         return _ops.take_table(lt, li)
     return pa.table(cols)

@@ -9,4 +9,5 @@ def take_array(
     indices: npt.NDArray[np.integer] | Buffer | Sequence[int] | pa.Array,
     *,
     check_bounds: bool = True,
+    all_valid_indices: bool = False,
 ) -> pa.Array: ...

@@ -309,7 +309,7 @@ def _as_indices(indices):
     return np.ascontiguousarray(idx)
 
 
-def take_array(arr, indices, *, bint check_bounds=True):
+def take_array(arr, indices, *, bint check_bounds=True, bint all_valid_indices=False):
     """Rows ``arr[indices[i]]``; an index of -1 gives a null.
 
     Parameters
@@ -322,6 +322,10 @@ def take_array(arr, indices, *, bint check_bounds=True):
     check_bounds : bool, default True
         Raise ``IndexError`` for an index < -1 or >= ``len(arr)``. With ``False`` every
         negative index gives a null and an index >= ``len(arr)`` is undefined behaviour.
+    all_valid_indices : bool, default False
+        The caller guarantees no index is negative (e.g. a join's matched rows): without
+        ``check_bounds`` the result then needs no validity gathered unless ``arr`` has nulls.
+        A negative index under this promise is undefined behaviour.
 
     Returns
     -------
@@ -383,7 +387,7 @@ def take_array(arr, indices, *, bint check_bounds=True):
         p.nulls[b] = 0
         p.nbytes[b] = 0
 
-    n_neg = -1                     # unknown when the scan is skipped
+    n_neg = 0 if all_valid_indices else -1   # -1: unknown when the scan is skipped
     if check_bounds:
         with nogil:
             _run(&p, t, 0)

@@ -262,3 +262,25 @@ def test_take_buffers_are_released():
     del result
     gc.collect()
     assert buffer.live_buffer_count() == before
+
+
+@pytest.mark.parametrize(
+    "arr",
+    [
+        pa.array([1, 2, 3, 4]),
+        pa.array([1, None, 3, 4]),
+        pa.array(["a", "bb", None, "dddd"]).slice(1),
+        pa.array([True, False, True, None]),
+        pa.array(["x", "y", "x", "z"]).dictionary_encode(),
+    ],
+    ids=["int", "int-nulls", "string-sliced", "bool", "dictionary"],
+)
+def test_all_valid_indices_promise_skips_validity_only(arr):
+    # the caller's promise (no -1) changes no value: a validity buffer appears exactly when
+    # the gathered rows hold a source null
+    idx = np.array([2, 0, 0, len(arr) - 1, 1], dtype=np.int64)
+    got = take_array(arr, idx, check_bounds=False, all_valid_indices=True)
+    expected = arr.take(pa.array(idx))
+    got.validate(full=True)
+    assert got.equals(expected)
+    assert (got.buffers()[0] is None) == (expected.null_count == 0)
