@@ -16,12 +16,11 @@ prefix sum. Output order: probe rows in order, each followed by its matches in b
 import numpy as np
 
 from cython.parallel cimport prange
-from libc.stdint cimport (
-    int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t,
-)
+from libc.stdint cimport int64_t, uint8_t, uint64_t
 
 from frame._core.bitmap cimport get_bit
 from frame._core.buffer cimport OwnedBuffer, allocate
+from frame._core.dtypes cimport int_t
 from frame._core.parallel cimport n_threads_for
 
 cdef int64_t _BLOCK = 1 << 16
@@ -246,19 +245,8 @@ def join_lookup(const int64_t[::1] probe_codes, const int64_t[::1] pos, bint kee
     return bitmap, build_rows[:total]
 
 
-ctypedef fused key_t:
-    int8_t
-    int16_t
-    int32_t
-    int64_t
-    uint8_t
-    uint16_t
-    uint32_t
-    uint64_t
-
-
-def direct_codes(const key_t[::1] values, const uint8_t[::1] validity, int64_t bit_offset,
-                 key_t base, int64_t size, int64_t sentinel):
+def direct_codes(const int_t[::1] values, const uint8_t[::1] validity, int64_t bit_offset,
+                 int_t base, int64_t size, int64_t sentinel):
     """Codes of integer keys whose range is small: ``value - base`` for a valid value inside
     ``[base, base + size)``, ``sentinel`` for a null or a value outside it (which cannot match).
 
@@ -288,7 +276,7 @@ def direct_codes(const key_t[::1] values, const uint8_t[::1] validity, int64_t b
     return codes
 
 
-def mapped_codes(const key_t[::1] indices, const uint8_t[::1] validity, int64_t bit_offset,
+def mapped_codes(const int_t[::1] indices, const uint8_t[::1] validity, int64_t bit_offset,
                  const int64_t[::1] mapping, int64_t sentinel):
     """Codes of dictionary-encoded keys: ``mapping[index]`` for a valid index, ``sentinel`` for
     a null row (or an index outside the mapping, which a valid array never has).
