@@ -27,6 +27,7 @@ from libc.stdlib cimport free, malloc
 
 from frame._core.bitmap cimport get_bit
 from frame._core.buffer cimport allocate
+from frame._core.checked cimport add_i64, add_u64, mul_i64, mul_u64
 from frame._core.dtypes cimport numeric_t
 from frame._core.parallel cimport n_threads_for
 
@@ -34,18 +35,6 @@ from frame._core.parallel cimport n_threads_for
 cdef extern from *:
     """
     #include <stdint.h>
-    static inline int frame_add_i64(int64_t a, int64_t b, int64_t* out) {
-        return __builtin_add_overflow(a, b, out);
-    }
-    static inline int frame_add_u64(uint64_t a, uint64_t b, uint64_t* out) {
-        return __builtin_add_overflow(a, b, out);
-    }
-    static inline int frame_mul_i64(int64_t a, int64_t b, int64_t* out) {
-        return __builtin_mul_overflow(a, b, out);
-    }
-    static inline int frame_mul_u64(uint64_t a, uint64_t b, uint64_t* out) {
-        return __builtin_mul_overflow(a, b, out);
-    }
     /* 128-bit accumulators for 64-bit integer sums: exact for fewer than 2**63 rows, so a sum
        overflows only when its final value does not fit (never because of the row order). */
     typedef __int128 frame_i128;
@@ -61,10 +50,6 @@ cdef extern from *:
     ctypedef long long i128 "frame_i128"
     bint i128_to_i64 "frame_i128_to_i64"(i128 x, int64_t* out) noexcept nogil
     bint i128_to_u64 "frame_i128_to_u64"(i128 x, uint64_t* out) noexcept nogil
-    bint add_i64 "frame_add_i64"(int64_t a, int64_t b, int64_t* out) noexcept nogil
-    bint add_u64 "frame_add_u64"(uint64_t a, uint64_t b, uint64_t* out) noexcept nogil
-    bint mul_i64 "frame_mul_i64"(int64_t a, int64_t b, int64_t* out) noexcept nogil
-    bint mul_u64 "frame_mul_u64"(uint64_t a, uint64_t b, uint64_t* out) noexcept nogil
 
 
 #: Rows per partial-aggregation block (fixed, so results do not depend on the thread count).

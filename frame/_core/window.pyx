@@ -26,25 +26,8 @@ from libc.math cimport sqrt
 from libc.stdint cimport int64_t, uint8_t, uint64_t
 
 from frame._core.bitmap cimport get_bit
+from frame._core.checked cimport add_i64, mul_i64, sub_i64
 from frame._core.dtypes cimport numeric_t
-
-
-cdef extern from *:
-    """
-    #include <stdint.h>
-    static inline int frame_w_add_i64(int64_t a, int64_t b, int64_t* out) {
-        return __builtin_add_overflow(a, b, out);
-    }
-    static inline int frame_w_mul_i64(int64_t a, int64_t b, int64_t* out) {
-        return __builtin_mul_overflow(a, b, out);
-    }
-    static inline int frame_w_sub_i64(int64_t a, int64_t b, int64_t* out) {
-        return __builtin_sub_overflow(a, b, out);
-    }
-    """
-    bint add_i64 "frame_w_add_i64"(int64_t a, int64_t b, int64_t* out) noexcept nogil
-    bint mul_i64 "frame_w_mul_i64"(int64_t a, int64_t b, int64_t* out) noexcept nogil
-    bint sub_i64 "frame_w_sub_i64"(int64_t a, int64_t b, int64_t* out) noexcept nogil
 
 
 # Operation codes (C enums for the kernels, re-exported as Python ints for the Python layer).
