@@ -73,7 +73,11 @@ OPENMP = _openmp_flags()
 # x86-64: the POPCNT instruction (bitmap counts in filter, take and group-by), part of the
 # x86-64-v2 baseline NumPy 2 already requires; without it GCC calls a software popcount.
 POPCNT = ["-mpopcnt"] if platform.machine().lower() in ("x86_64", "amd64") else []
-COMPILE_ARGS = ["-O3", "-fno-strict-aliasing"] + POPCNT + (["-O0", "-g"] if DEBUG else []) + OPENMP
+# No fused multiply-add contraction: frame.ml's batch and single-record paths must give the same
+# bits, which needs every floating-point expression evaluated as written (GCC contracts a*b+c by
+# default wherever the target has FMA, e.g. aarch64 or -march=native).
+FP = ["-ffp-contract=off"]
+COMPILE_ARGS = ["-O3", "-fno-strict-aliasing"] + FP + POPCNT + (["-O0", "-g"] if DEBUG else []) + OPENMP
 MACROS = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
 if DEBUG:
     MACROS.append(("CYTHON_TRACE_NOGIL", "1"))

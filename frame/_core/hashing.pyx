@@ -1452,3 +1452,453 @@ def hash_array(arr, seed=0):
             _hash_bytes(&src, v.validity, v.offset, n, s, &out_mv[0], nt)
         del keep
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# ValueIndex: a read-only map value -> position built once from a vocabulary and probed by many
+# batches (frame.ml encoders look every served batch up against the categories frozen at fit).
+# factorize() would rebuild a table of the vocabulary on every call; this keeps it.
+#
+# Keys are stored by canonical image: "word" kinds (integers, temporal, bool, floats, decimal32/64)
+# as one 64-bit word -- the value widened to int64/uint64, floats as canonical float64 bits
+# (-0.0 == 0.0, one NaN) -- and byte kinds (strings, binary, fixed-size binary, decimal128/256)
+# as their bytes, copied into an arena the index owns. Slots are (hash, position), linear probing,
+# load <= 1/2.
+
+cdef struct IdxSlot:
+    uint64_t hash           # word kinds: the key image itself (one cache line per probe)
+    int64_t pos             # -1 = empty
+
+
+cdef struct VIndex:
+    IdxSlot* slots
+    uint64_t mask
+    uint64_t* words         # word kinds, while building: key images by position
+    uint8_t* arena          # byte kinds: key bytes, key p at arena[starts[p] : starts[p + 1]]
+    int64_t* starts
+    bint key_signed         # integer keys: signed type
+
+
+cdef inline int64_t _vi_find_word(const VIndex* t, uint64_t w) noexcept nogil:
+    cdef uint64_t pos = fmix64(w) & t.mask
+    cdef int64_t p
+    while True:
+        p = t.slots[pos].pos
+        if p < 0 or t.slots[pos].hash == w:
+            return p
+        pos = (pos + 1) & t.mask
+
+
+cdef inline int64_t _vi_find_bytes(const VIndex* t, const uint8_t* s, int64_t ln,
+                                   uint64_t h) noexcept nogil:
+    cdef uint64_t pos = h & t.mask
+    cdef int64_t p, st
+    while True:
+        p = t.slots[pos].pos
+        if p < 0:
+            return -1
+        if t.slots[pos].hash == h:
+            st = t.starts[p]
+            if t.starts[p + 1] - st == ln and (ln == 0 or memcmp(s, t.arena + st, <size_t>ln) == 0):
+                return p
+        pos = (pos + 1) & t.mask
+
+
+cdef inline void _vi_insert(VIndex* t, uint64_t h, uint64_t stored, int64_t p) noexcept nogil:
+    """Place position ``p`` at the first free slot from ``h``; ``stored`` is the slot's hash
+    field (the byte hash, or the key image of a word kind)."""
+    cdef uint64_t pos = h & t.mask
+    while t.slots[pos].pos >= 0:
+        pos = (pos + 1) & t.mask
+    t.slots[pos].hash = stored
+    t.slots[pos].pos = p
+
+
+cdef void _words_int(const int_t* vals, int64_t off, int64_t n, uint64_t* out) noexcept nogil:
+    cdef int64_t i
+    for i in range(n):
+        out[i] = <uint64_t><int64_t>vals[off + i]
+
+
+cdef void _words_float(const fbits_t* vals, int64_t off, int64_t n, uint64_t* out) noexcept nogil:
+    cdef int64_t i
+    for i in range(n):
+        out[i] = _as_f64_bits(vals[off + i])
+
+
+cdef void _words_of(ArrayView v, int kind, bint signed, uint64_t* out) noexcept nogil:
+    """Canonical 64-bit images of a word-kind view's values (null slots hold garbage).
+    ``kind``: 0 integer / temporal / small decimal, 1 float, 2 bool."""
+    cdef int w = v.byte_width
+    cdef const uint8_t* d = v.data
+    cdef int64_t i, o = v.offset, n = v.length
+    if kind == 2:
+        for i in range(n):
+            out[i] = get_bit(d, o + i)
+    elif kind == 1:
+        if w == 2:
+            _words_float(<const uint16_t*>d, o, n, out)
+        elif w == 4:
+            _words_float(<const uint32_t*>d, o, n, out)
+        else:
+            _words_float(<const uint64_t*>d, o, n, out)
+    elif signed:
+        if w == 1:
+            _words_int(<const int8_t*>d, o, n, out)
+        elif w == 2:
+            _words_int(<const int16_t*>d, o, n, out)
+        elif w == 4:
+            _words_int(<const int32_t*>d, o, n, out)
+        else:
+            _words_int(<const int64_t*>d, o, n, out)
+    else:
+        if w == 1:
+            _words_int(<const uint8_t*>d, o, n, out)
+        elif w == 2:
+            _words_int(<const uint16_t*>d, o, n, out)
+        elif w == 4:
+            _words_int(<const uint32_t*>d, o, n, out)
+        else:
+            _words_int(<const uint64_t*>d, o, n, out)
+
+
+cdef void _vi_probe_words(const VIndex* t, const uint64_t* words, const uint8_t* valid,
+                          int64_t off, int64_t n, bint sign_differs, int64_t null_code,
+                          int64_t missing, int64_t* out, int nt) noexcept nogil:
+    cdef int64_t i, p
+    cdef uint64_t w
+    for i in prange(n, schedule="static", num_threads=nt):
+        if valid != NULL and not get_bit(valid, off + i):
+            out[i] = null_code
+            continue
+        w = words[i]
+        # signed vs unsigned: equal images are equal values only when the top bit is clear
+        if sign_differs and (w >> 63):
+            out[i] = missing
+            continue
+        p = _vi_find_word(t, w)
+        out[i] = p if p >= 0 else missing
+
+
+cdef void _vi_probe_bytes(const VIndex* t, const BytesSrc* src, const uint8_t* valid,
+                          int64_t off, int64_t n, int64_t null_code, int64_t missing,
+                          int64_t* out, int nt) noexcept nogil:
+    cdef int64_t i, p, ln
+    cdef const uint8_t* s
+    for i in prange(n, schedule="static", num_threads=nt):
+        if valid != NULL and not get_bit(valid, off + i):
+            out[i] = null_code
+            continue
+        s = bytes_at(src, i, &ln)
+        p = _vi_find_bytes(t, s, ln, xxh64(s, ln, 0))
+        out[i] = p if p >= 0 else missing
+
+
+cdef void _vi_probe_short(const SMap* m, const offset_t* offsets, const uint8_t* data,
+                          const uint8_t* valid, int64_t off, int64_t n, int64_t null_code,
+                          int64_t missing, int64_t* out, int nt) noexcept nogil:
+    """Short-key index: a value longer than 15 bytes cannot be a key; others are compared as
+    exact 128-bit words (no hash of the bytes, no memcmp)."""
+    cdef int64_t i, o, ln, c
+    cdef uint64_t lo, hi
+    cdef const uint8_t* end = data + offsets[off + n]
+    for i in prange(n, schedule="static", num_threads=nt):
+        if valid != NULL and not get_bit(valid, off + i):
+            out[i] = null_code
+            continue
+        o = offsets[off + i]
+        ln = <int64_t>offsets[off + i + 1] - o
+        if ln > 15:
+            out[i] = missing
+            continue
+        _short_key(data + o, ln, end, &lo, &hi)
+        c = _smap_find(m, lo, hi)
+        out[i] = m.kfirst[c] if c >= 0 else missing
+
+
+def _value_class(dtype):
+    """Which key types compare equal: all integer widths and signs together, all float widths,
+    all string layouts, all binary layouts; temporal and decimal types only with themselves."""
+    if pat.is_dictionary(dtype):
+        return _value_class(dtype.value_type)
+    if pat.is_integer(dtype):
+        return "integer"
+    if pat.is_floating(dtype):
+        return "float"
+    if pat.is_boolean(dtype):
+        return "bool"
+    if pat.is_null(dtype):
+        return "null"
+    if pat.is_string(dtype) or pat.is_large_string(dtype) or pat.is_string_view(dtype):
+        return "string"
+    if pat.is_binary(dtype) or pat.is_large_binary(dtype) or pat.is_binary_view(dtype):
+        return "binary"
+    classify(dtype)  # raises TypeError for unsupported types
+    return str(dtype)
+
+
+def _kind_code(kind, width):
+    """ValueIndex storage: 0 integer-like word, 1 float word, 2 bool word, 3 bytes."""
+    if kind == "float":
+        return 1
+    if kind == "bool":
+        return 2
+    if kind == "int" or (kind == "decimal" and width <= 8):
+        return 0
+    return 3
+
+
+def _offsets_layout(arr):
+    """View layouts as offsets layouts (the short-key index reads offsets)."""
+    if pat.is_string_view(arr.type):
+        return arr.cast(pa.large_string())
+    if pat.is_binary_view(arr.type):
+        return arr.cast(pa.large_binary())
+    return arr
+
+
+def _single_chunk(arr, what):
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    _check_array(arr, what)
+    return arr
+
+
+cdef class ValueIndex:
+    """Position of each value in a fixed vocabulary, built once and probed many times.
+
+    Parameters
+    ----------
+    keys : pyarrow.Array or ChunkedArray
+        The vocabulary (any type ``factorize`` takes; a dictionary is taken by value). Equal keys
+        keep the first position; a null key matches null values.
+
+    Notes
+    -----
+    ``lookup`` compares values, not layouts: integers of every width and sign, floats of every
+    width (-0.0 equals 0.0, NaN equals NaN), and strings of every layout match each other;
+    temporal and decimal keys match only values of the same type. Other mixes raise
+    ``TypeError``. Probing runs without the GIL, in parallel for large inputs.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> from frame._core.hashing import ValueIndex
+    >>> index = ValueIndex(pa.array(["b", "a", None]))
+    >>> index.lookup(pa.array(["a", "z", None, "b"])).tolist()
+    [1, -1, 2, 0]
+    """
+
+    cdef VIndex t
+    cdef SMap short             # kind 4: every key a string/binary of at most 15 bytes
+    cdef int64_t n_keys
+    cdef int64_t null_pos
+    cdef int kind               # 0 integer-like word, 1 float word, 2 bool word, 3 bytes, 4 short
+    cdef readonly object value_class
+    cdef readonly object key_type
+
+    def __cinit__(self):
+        self.t.slots = NULL
+        self.t.words = NULL
+        self.t.arena = NULL
+        self.t.starts = NULL
+        self.short.slots = NULL
+        self.short.klo = NULL
+        self.short.khi = NULL
+        self.short.kfirst = NULL
+
+    def __dealloc__(self):
+        _smap_free(&self.short)
+        free(self.t.slots)
+        free(self.t.words)
+        free(self.t.arena)
+        free(self.t.starts)
+
+    def __init__(self, keys):
+        cdef ArrayView v
+        cdef BytesSrc src
+        cdef int64_t n, i, cap, total = 0, ln, p
+        cdef const uint8_t* s
+        cdef uint64_t h, w
+        cdef bint signed
+        cdef int64_t[::1] codes_mv
+        cdef int failed = 0
+        keys = _single_chunk(keys, "ValueIndex")
+        if pat.is_dictionary(keys.type):
+            keys = keys.dictionary_decode()
+        keys = _offsets_layout(keys)
+        self.value_class = _value_class(keys.type)
+        self.key_type = keys.type
+        kind, signed_, width = classify(keys.type)
+        signed = signed_
+        n = len(keys)
+        self.n_keys = n
+        self.null_pos = -1
+        self.kind = _kind_code(kind, width)
+        self.t.key_signed = signed
+        cap = _pow2_at_least(2 * n + 2)
+        self.t.slots = <IdxSlot*>malloc(<size_t>cap * sizeof(IdxSlot))
+        if self.t.slots == NULL:
+            raise MemoryError("ValueIndex: out of memory")
+        for i in range(cap):
+            self.t.slots[i].pos = -1
+        self.t.mask = <uint64_t>(cap - 1)
+        if kind == "null":
+            if n:
+                self.null_pos = 0
+            return
+        v = ArrayView(keys)
+        if self.kind == 3 and (v.layout == LAYOUT_VARBIN32 or v.layout == LAYOUT_VARBIN64) \
+                and _short_max_len(v) <= 15:
+            self.kind = 4
+            codes = _empty_i64(max(n, 1))
+            codes_mv = codes
+            if _smap_init(&self.short, _pow2_at_least(2 * n + 2)) != 0:
+                raise MemoryError("ValueIndex: out of memory")
+            with nogil:
+                if v.layout == LAYOUT_VARBIN32:
+                    failed = _short_rows(<const int32_t*>v.offsets, v.data, v.validity, v.offset,
+                                         0, n, &self.short, &codes_mv[0])
+                else:
+                    failed = _short_rows(<const int64_t*>v.offsets, v.data, v.validity, v.offset,
+                                         0, n, &self.short, &codes_mv[0])
+                for i in range(n):
+                    if v.validity != NULL and not get_bit(v.validity, v.offset + i):
+                        self.null_pos = i
+                        break
+            if failed:
+                raise MemoryError("ValueIndex: out of memory")
+            return
+        if self.kind == 3:
+            keep = bytes_source(v, &src)
+            for i in range(n):
+                if v.validity == NULL or get_bit(v.validity, v.offset + i):
+                    bytes_at(&src, i, &ln)
+                    total += ln
+            self.t.starts = <int64_t*>malloc(<size_t>(n + 1) * sizeof(int64_t))
+            self.t.arena = <uint8_t*>malloc(<size_t>(total if total > 0 else 1))
+            if self.t.starts == NULL or self.t.arena == NULL:
+                raise MemoryError("ValueIndex: out of memory")
+            total = 0
+            with nogil:
+                for i in range(n):
+                    self.t.starts[i] = total
+                    if v.validity != NULL and not get_bit(v.validity, v.offset + i):
+                        if self.null_pos < 0:
+                            self.null_pos = i
+                        continue
+                    s = bytes_at(&src, i, &ln)
+                    h = xxh64(s, ln, 0)
+                    if _vi_find_bytes(&self.t, s, ln, h) >= 0:
+                        continue        # a repeated key keeps its first position
+                    if ln > 0:
+                        memcpy(self.t.arena + total, s, <size_t>ln)
+                    total += ln
+                    self.t.starts[i + 1] = total
+                    _vi_insert(&self.t, h, h, i)
+                self.t.starts[n] = total
+            del keep
+            return
+        self.t.words = <uint64_t*>malloc(<size_t>(n if n > 0 else 1) * sizeof(uint64_t))
+        if self.t.words == NULL:
+            raise MemoryError("ValueIndex: out of memory")
+        with nogil:
+            _words_of(v, self.kind, signed, self.t.words)
+            for i in range(n):
+                if v.validity != NULL and not get_bit(v.validity, v.offset + i):
+                    if self.null_pos < 0:
+                        self.null_pos = i
+                    continue
+                w = self.t.words[i]
+                if _vi_find_word(&self.t, w) >= 0:
+                    continue
+                _vi_insert(&self.t, fmix64(w), w, i)
+        free(self.t.words)
+        self.t.words = NULL
+
+    def __len__(self):
+        return self.n_keys
+
+    @property
+    def null_position(self):
+        """Position of the first null key, or -1."""
+        return self.null_pos
+
+    def lookup(self, values, int64_t missing=-1):
+        """Position of every value in the vocabulary, ``missing`` where it is absent.
+
+        Parameters
+        ----------
+        values : pyarrow.Array or ChunkedArray
+            Values of a type that compares with the keys (see the class notes); dictionaries
+            are looked up through their dictionary.
+        missing : int
+            The result for a value that is not a key (and for null when no key is null).
+
+        Returns
+        -------
+        numpy.ndarray[int64]
+        """
+        cdef ArrayView v
+        cdef BytesSrc src
+        cdef int64_t n, null_code
+        cdef int nt
+        cdef bint sign_differs = False, probe_signed
+        cdef int64_t[::1] out_mv
+        cdef uint64_t[::1] words_mv
+        values = _single_chunk(values, "ValueIndex.lookup")
+        vclass = _value_class(values.type)
+        if vclass != self.value_class and "null" not in (vclass, self.value_class):
+            raise TypeError(
+                f"ValueIndex: keys are {self.key_type}, values are {values.type}; "
+                "cast the values to the key type"
+            )
+        n = len(values)
+        null_code = self.null_pos if self.null_pos >= 0 else missing
+        if pat.is_dictionary(values.type):
+            in_dict = self.lookup(values.dictionary, missing)
+            if len(in_dict) == 0:
+                return np.full(n, null_code, dtype=np.int64)
+            out = in_dict[values.indices.fill_null(0).to_numpy(zero_copy_only=False)]
+            if values.null_count:
+                out[values.is_null().to_numpy(zero_copy_only=False)] = null_code
+            return out
+        out = np.empty(n, dtype=np.int64)
+        if n == 0:
+            return out
+        if vclass == "null" or self.value_class == "null":
+            nulls = values.is_null().to_numpy(zero_copy_only=False)
+            out[:] = missing
+            out[nulls] = null_code
+            return out
+        out_mv = out
+        nt = n_threads_for(n)
+        values = _offsets_layout(values)
+        v = ArrayView(values)
+        if self.kind == 4:
+            with nogil:
+                if v.layout == LAYOUT_VARBIN32:
+                    _vi_probe_short(&self.short, <const int32_t*>v.offsets, v.data, v.validity,
+                                    v.offset, n, null_code, missing, &out_mv[0], nt)
+                else:
+                    _vi_probe_short(&self.short, <const int64_t*>v.offsets, v.data, v.validity,
+                                    v.offset, n, null_code, missing, &out_mv[0], nt)
+            return out
+        if self.kind == 3:
+            keep = bytes_source(v, &src)
+            with nogil:
+                _vi_probe_bytes(&self.t, &src, v.validity, v.offset, n, null_code, missing,
+                                &out_mv[0], nt)
+            del keep
+            return out
+        if self.kind == 0:
+            sign_differs = pat.is_signed_integer(values.type) != self.t.key_signed \
+                and pat.is_integer(values.type)
+        words = np.empty(n, dtype=np.uint64)
+        words_mv = words
+        probe_signed = classify(values.type)[1]
+        with nogil:
+            _words_of(v, self.kind, probe_signed, &words_mv[0])
+            _vi_probe_words(&self.t, &words_mv[0], v.validity, v.offset, n, sign_differs,
+                            null_code, missing, &out_mv[0], nt)
+        return out
