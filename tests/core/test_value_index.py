@@ -33,7 +33,8 @@ _NULL = ("null",)
 def _canon(arr: pa.Array) -> list:
     t = arr.type
     if pa.types.is_dictionary(t):
-        return _canon(arr.dictionary.take(arr.indices))
+        values = _canon(arr.dictionary)
+        return [_NULL if i is None else values[i] for i in arr.indices.to_pylist()]
     if pa.types.is_null(t):
         return [_NULL] * len(arr)
     if pa.types.is_temporal(t):
