@@ -181,20 +181,41 @@ def bin_codes(const double[::1] x, const double[::1] cuts):
 # ------------------------------------------------------------------------------------------------
 # Arrow numeric column -> float64
 
+cdef void _fill_nulls(const uint8_t* valid, int64_t off, int64_t n, double value,
+                      double* out) noexcept nogil:
+    """``out[i] = value`` where the validity bit is clear; whole valid bytes are skipped."""
+    cdef int64_t i = 0, k, b
+    cdef uint8_t byte
+    while i < n and (off + i) & 7:
+        if not get_bit(valid, off + i):
+            out[i] = value
+        i += 1
+    while i + 8 <= n:
+        byte = valid[(off + i) >> 3]
+        if byte != 0xFF:
+            for k in range(8):
+                if not (byte >> k) & 1:
+                    out[i + k] = value
+        i += 8
+    while i < n:
+        if not get_bit(valid, off + i):
+            out[i] = value
+        i += 1
+
+
 cdef void _convert(const num_t* vals, const uint8_t* valid, int64_t off, int64_t n,
                    double null_value, bint fill_nan, double nan_value, double* out) noexcept nogil:
     cdef int64_t i
     cdef double v
-    for i in range(n):
-        v = <double>vals[off + i]
-        if num_t is float or num_t is double:
-            if fill_nan and v != v:
-                v = nan_value
-        out[i] = v
-    if valid != NULL:
+    if (num_t is float or num_t is double) and fill_nan:
         for i in range(n):
-            if not get_bit(valid, off + i):
-                out[i] = null_value
+            v = <double>vals[off + i]
+            out[i] = v if v == v else nan_value    # a select, not a branch
+    else:
+        for i in range(n):
+            out[i] = <double>vals[off + i]
+    if valid != NULL:
+        _fill_nulls(valid, off, n, null_value, out)
 
 
 def to_float64(arr, double null_value=NAN_, nan_value=None):
@@ -260,9 +281,7 @@ def to_float64(arr, double null_value=NAN_, nan_value=None):
             for i in range(n):
                 o[i] = get_bit(d, v.offset + i)
             if v.validity != NULL:
-                for i in range(n):
-                    if not get_bit(v.validity, v.offset + i):
-                        o[i] = null_value
+                _fill_nulls(v.validity, v.offset, n, null_value, &o[0])
         return out
     if pat.is_floating(t):
         with nogil:
