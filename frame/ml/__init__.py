@@ -3,7 +3,8 @@
 Steps are fit/transform objects over frame DataFrames with explicit fitted state
 (``step.state_``). A :class:`Pipeline` composes them; a fitted pipeline transforms batches
 (``transform``) and single records (``transform_row`` / ``transform_rows``) with bit-for-bit
-identical results, reports out-of-support inputs (``unknown_mask``), explains every feature
+identical results, reports out-of-support inputs (``unknown_mask``; for one record
+``transform_row(row, return_unknown=True)``), explains every feature
 (``lineage``), quantizes to int8 and saves to JSON + Arrow IPC without pickle (``save`` /
 :func:`load`).
 
@@ -33,6 +34,7 @@ from frame.exceptions import (
 from frame.ml._base import (
     LoadError,
     NotFittedError,
+    RowUnknown,
     Selector,
     Step,
     by_dtype,
@@ -61,12 +63,14 @@ from frame.ml._numeric import (
 from frame.ml._output import TorchDataset
 from frame.ml._persist import load
 from frame.ml._pipeline import Pipeline
+from frame.ml._temporal import DateTimeFeatures
 
 __all__ = [
     "Bins",
     "Clip",
     "ColumnNotFoundError",
     "CountEncode",
+    "DateTimeFeatures",
     "FrameError",
     "FrequencyEncode",
     "GroupAgg",
@@ -82,6 +86,7 @@ __all__ = [
     "Pipeline",
     "PowerTransform",
     "QuantileBins",
+    "RowUnknown",
     "SchemaError",
     "Selector",
     "Standardize",

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.types as pat
 
+from frame._core.features import to_float64
 from frame.dtypes import type_name
 from frame.exceptions import (
     ColumnNotFoundError,
@@ -42,6 +43,7 @@ __all__ = [
     "FLOAT",
     "LoadError",
     "NotFittedError",
+    "RowUnknown",
     "Selector",
     "Step",
     "by_dtype",
@@ -52,6 +54,8 @@ __all__ = [
 NAN = float("nan")
 FLOAT = pa.float64()  # the type of every derived (numeric) working column
 RowOp = Callable[[dict], None]
+# the row-path "I don't know" check of one step: the flagged input columns, or None
+RowUnknownOp = Callable[[dict], "list[str] | None"]
 
 
 class NotFittedError(InvalidOperationError):
@@ -80,6 +84,44 @@ class LoadError(ComputeError):
     """
 
 
+class RowUnknown(tuple):
+    """The "I don't know" report of one record: a tuple of the flagged ``"<step>.<column>"``.
+
+    ``Pipeline.transform_row(row, return_unknown=True)`` returns it next to the features. It
+    holds exactly the names whose flag :meth:`Pipeline.unknown_mask` would set for this
+    record, in the mask's column order, so it is empty (and false) when every value is inside
+    the fitted support. A tuple of names rather than a dict of flags: the usual answer is
+    "nothing" (an empty tuple, shared, costs nothing to build), ``if report:`` is the overall
+    test, and the names go straight into a log line, a metric label or JSON.
+
+    Attributes
+    ----------
+    any
+        The overall flag (the mask's ``"any"`` column): ``bool(report)``.
+
+    Examples
+    --------
+    >>> import frame as fr
+    >>> from frame import ml
+    >>> pipe = ml.Pipeline([ml.Standardize("x"), ml.OneHot("c")]).fit(
+    ...     fr.DataFrame({"x": [0.0, 10.0], "c": ["a", "b"]}))
+    >>> x, report = pipe.transform_row({"x": 11.0, "c": "a"}, return_unknown=True)
+    >>> report, report.any, "standardize.x" in report
+    (('standardize.x',), True, True)
+    >>> pipe.transform_row({"x": 5.0, "c": "a"}, return_unknown=True)[1].any
+    False
+    """
+
+    __slots__ = ()
+
+    @property
+    def any(self) -> bool:
+        return len(self) > 0
+
+
+NO_UNKNOWN = RowUnknown()  # the shared report of a record with nothing flagged
+
+
 # ----------------------------------------------------------------------------- dtype classes
 def family(t: pa.DataType) -> str:
     """Serving-compatibility family of an Arrow type ("int", "float", "bool", "string", ...)."""
@@ -95,6 +137,10 @@ def family(t: pa.DataType) -> str:
         return "string"
     if pat.is_null(t):
         return "null"
+    if pat.is_timestamp(t):  # any unit; any zone is one family, naive is another
+        return "timestamp_tz" if t.tz is not None else "timestamp"
+    if pat.is_date(t):
+        return "date"
     return str(t)
 
 
@@ -105,6 +151,7 @@ _CLASSES: dict[str, Callable[[pa.DataType], bool]] = {
     "boolean": lambda t: family(t) == "bool",
     "string": lambda t: family(t) == "string",
     "categorical": lambda t: family(t) in ("string", "bool") or pat.is_dictionary(t),
+    "temporal": lambda t: family(t) in ("timestamp", "timestamp_tz", "date"),
     "any": lambda t: True,
 }
 
@@ -128,7 +175,7 @@ class Selector:
     dtypes
         Dtype classes: ``"numeric"`` (integer and float, including features made by earlier
         steps), ``"integer"``, ``"float"``, ``"boolean"``, ``"string"``, ``"categorical"``
-        (string, dictionary and boolean) or ``"any"``.
+        (string, dictionary and boolean), ``"temporal"`` (timestamp and date) or ``"any"``.
     pattern
         A regular expression matched with ``re.search`` against each name.
     exclude
@@ -294,10 +341,13 @@ class Indicator:
     """A lazy one-hot feature: 1.0 where ``codes == j``, else 0.0.
 
     One-hot steps emit these (all features of a column share one ``codes`` array), so a
-    sparse output is built from the codes without materialising the dense block.
+    sparse output is built from the codes without materialising the dense block. ``sign`` is
+    ``None`` here; :class:`SignedIndicator` carries per-row values instead of 1.0, so every
+    consumer that special-cases indicators tests ``sign is None`` for the plain 0/1 fast path.
     """
 
     __slots__ = ("codes", "j")
+    sign: np.ndarray | None = None
 
     def __init__(self, codes: np.ndarray, j: int):
         self.codes = codes
@@ -310,23 +360,31 @@ class Indicator:
         return (self.codes == self.j).astype(np.float64)
 
 
+class SignedIndicator(Indicator):
+    """A lazy signed one-hot feature: ``sign[i]`` (+1.0 or -1.0) where ``codes == j``, else +0.0.
+
+    Emitted by ``Hash(output="onehot", alternate_sign=True)``; all features of a block share
+    ``codes`` and ``sign`` (float64, one value per row).
+    """
+
+    __slots__ = ("sign",)
+
+    def __init__(self, codes: np.ndarray, j: int, sign: np.ndarray):
+        self.codes = codes
+        self.j = j
+        self.sign = sign
+
+    def dense(self) -> np.ndarray:
+        return np.where(self.codes == self.j, self.sign, 0.0)
+
+
 def to_float(x: Any) -> np.ndarray:
     """A working column as float64 NumPy (null -> NaN). NumPy arrays pass through."""
     if isinstance(x, np.ndarray):
         return x
     if isinstance(x, Indicator):
         return x.dense()
-    if isinstance(x, pa.ChunkedArray):
-        x = x.combine_chunks() if x.num_chunks != 1 else x.chunk(0)
-    if pat.is_null(x.type):
-        return np.full(len(x), NAN)
-    if pat.is_dictionary(x.type):
-        x = x.dictionary_decode()
-    if not pat.is_float64(x.type):
-        x = pc.cast(x, FLOAT, safe=False)  # ints beyond 2**53 round to nearest, as float(int)
-    if x.null_count:
-        x = x.fill_null(NAN)
-    return x.to_numpy(zero_copy_only=False)
+    return to_float64(x)  # ints beyond 2**53 round to nearest, as float(int)
 
 
 def canonical_cat_type(t: pa.DataType) -> pa.DataType:
@@ -431,8 +489,9 @@ class Step:
                 if self.input_kind == "numeric"
                 else "a string, integer, boolean or dictionary column"
             )
+            hint = "; turn it into features with DateTimeFeatures first" if _CLASSES["temporal"](t) else ""
             raise SchemaError(
-                f"{type(self).__name__} needs {want}; column {name!r} is {type_name(t)}"
+                f"{type(self).__name__} needs {want}; column {name!r} is {type_name(t)}{hint}"
             )
 
     def _output_names(self, name: str) -> list[str]:
@@ -456,6 +515,17 @@ class Step:
     def _unknown(self, cols: dict[str, Any]) -> dict[str, np.ndarray]:
         """Per input column, a boolean array flagging values outside the fitted support."""
         return {}
+
+    def _row_unknown_op(self) -> tuple[list[str], RowUnknownOp | None]:
+        """The row-path counterpart of :meth:`_unknown`, built once after fit.
+
+        Returns the input columns the step reports on (the keys of ``_unknown``, in the same
+        order) and a closure that, given the row dict as this step receives it (after the
+        earlier steps ran), returns the flagged ones (a list, or None when none is flagged);
+        the closure is None when the step can never flag a value. A step that overrides
+        ``_unknown`` must override this too, with the same answer for every value.
+        """
+        return [], None
 
     def _cached(self, key: Any, build: Callable[[], Any]) -> Any:
         """Arrays derived from the fitted state (value sets, lookup tables), built once."""
@@ -569,3 +639,92 @@ def numeric_unknown(x: np.ndarray, st: dict[str, Any]) -> np.ndarray:
     if not st["missing"]:
         out |= miss
     return out
+
+
+# ----------------------------------------------------------------------------- row-path checks
+# One spec per input column, checked in order by the closure of ``row_unknown_op``:
+# (name, ROW_NUMBER, min, max, missing_seen), (name, ROW_KEY, seen_set, _, _) or
+# (name, ROW_NULL, _, _, _); each mirrors one batch ``_unknown`` test value for value.
+ROW_NUMBER, ROW_KEY, ROW_NULL = 0, 1, 2
+
+
+def numeric_row_spec(name: str, st: dict[str, Any]) -> tuple[Any, ...]:
+    """The row form of :func:`numeric_unknown`: outside [min, max], or an unexpected NaN."""
+    lo, hi = st["min"], st["max"]
+    if math.isnan(lo):  # nothing observed at fit: every number is unknown
+        lo, hi = math.inf, -math.inf
+    return (name, ROW_NUMBER, lo, hi, bool(st["missing"]))
+
+
+def key_row_spec(name: str, seen: Iterable[Any]) -> tuple[Any, ...]:
+    """A value (``None`` for null) not among the keys seen at fit, compared as dict keys."""
+    return (name, ROW_KEY, frozenset(seen), None, None)
+
+
+def null_row_spec(name: str) -> tuple[Any, ...]:
+    """A null (``None``), for a column that had none at fit."""
+    return (name, ROW_NULL, None, None, None)
+
+
+def row_unknown_op(specs: Sequence[tuple[Any, ...]]) -> RowUnknownOp | None:
+    """A closure returning the flagged columns of a row dict (None if none); None if no spec.
+
+    Numbers are read as the row ops read them (``None`` -> NaN, otherwise ``float``), so a
+    value is tested exactly as the batch path tests its float64 working column. One loop per
+    kind of spec, so the flagged names come out grouped by kind (the pipeline restores the
+    mask's column order).
+    """
+    nums = tuple((n, lo, hi, missing_seen) for n, kind, lo, hi, missing_seen in specs
+                 if kind == ROW_NUMBER)
+    keys = tuple((n, seen) for n, kind, seen, _, _ in specs if kind == ROW_KEY)
+    nulls = tuple(s[0] for s in specs if s[1] == ROW_NULL)
+
+    def check_numbers(v: dict, specs: tuple = nums, nan: float = NAN, flt: type = float) -> list[str] | None:
+        bad = None
+        for n, lo, hi, missing_seen in specs:
+            x = v[n]
+            if x.__class__ is not flt:
+                x = nan if x is None else flt(x)
+            # in [lo, hi] (never for NaN; lo=inf, hi=-inf when nothing was observed at fit),
+            # or a missing value where training had some
+            if lo <= x <= hi or (missing_seen and x != x):
+                continue
+            if bad is None:
+                bad = [n]
+            else:
+                bad.append(n)
+        return bad
+
+    def check_keys(v: dict, specs: tuple = keys) -> list[str] | None:
+        bad = None
+        for n, seen in specs:
+            if v[n] not in seen:
+                if bad is None:
+                    bad = [n]
+                else:
+                    bad.append(n)
+        return bad
+
+    def check_nulls(v: dict, names: tuple = nulls) -> list[str] | None:
+        bad = None
+        for n in names:
+            if v[n] is None:
+                if bad is None:
+                    bad = [n]
+                else:
+                    bad.append(n)
+        return bad
+
+    parts = [f for f, s in ((check_numbers, nums), (check_keys, keys), (check_nulls, nulls)) if s]
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+
+    def op(v: dict, parts: list = parts) -> list[str] | None:
+        bad = None
+        for check in parts:
+            b = check(v)
+            if b:
+                bad = b if bad is None else bad + b
+        return bad
+
+    return op

@@ -16,17 +16,31 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from frame._core.features import (
+    bin_codes,
+    fill_nan,
+    log1p_array,
+    log1p_value,
+    signed_log1p_value,
+    to_float64,
+    yeo_johnson_array,
+    yeo_johnson_value,
+)
 from frame.dtypes import type_name
 from frame.exceptions import InvalidOperationError, SchemaError
 from frame.ml._base import (
     NAN,
     RowOp,
+    RowUnknownOp,
     Selector,
     Step,
     canonical_cat_type,
     family,
+    null_row_spec,
+    numeric_row_spec,
     numeric_support,
     numeric_unknown,
+    row_unknown_op,
     to_cat,
     to_float,
 )
@@ -44,6 +58,10 @@ class _NumericStep(Step):
     def _unknown(self, cols: dict[str, Any]) -> dict[str, np.ndarray]:
         assert self.state_ is not None
         return {n: numeric_unknown(to_float(cols[n]), self.state_[n]) for n in self.columns_in_}
+
+    def _row_unknown_op(self) -> tuple[list[str], RowUnknownOp | None]:
+        names = list(self.columns_in_)
+        return names, row_unknown_op([numeric_row_spec(n, self.state_[n]) for n in names])
 
 
 class Standardize(_NumericStep):
@@ -306,11 +324,15 @@ class Impute(Step):
                 if self.add_indicator:
                     out[f"{n}__missing"] = arr.is_null().to_numpy(zero_copy_only=False).astype(np.float64)
                 continue
-            x = to_float(cols[n])
-            miss = np.isnan(x)
-            out[n] = np.where(miss, fill, x)
+            c = cols[n]
             if self.add_indicator:
-                out[f"{n}__missing"] = miss.astype(np.float64)
+                x = to_float(c)
+                out[f"{n}__missing"] = np.isnan(x).astype(np.float64)
+                out[n] = fill_nan(x, fill)
+            elif isinstance(c, np.ndarray):
+                out[n] = fill_nan(c, fill)
+            else:  # an Arrow column: one pass writes the fill for nulls and NaN
+                out[n] = to_float64(c, fill, fill)
         return out
 
     def _row_op(self) -> RowOp:
@@ -345,6 +367,16 @@ class Impute(Step):
             else:
                 out[n] = numeric_unknown(to_float(cols[n]), st)
         return out
+
+    def _row_unknown_op(self) -> tuple[list[str], RowUnknownOp | None]:
+        specs = []
+        for n in self.columns_in_:
+            st = self.state_[n]
+            if not self._is_cat(n):
+                specs.append(numeric_row_spec(n, st))
+            elif not st["missing"]:  # a categorical column: only an unexpected null
+                specs.append(null_row_spec(n))
+        return list(self.columns_in_), row_unknown_op(specs)
 
 
 class Clip(_NumericStep):
@@ -461,10 +493,8 @@ class Bins(_NumericStep):
         out = {}
         for n in self.columns_in_:
             x = to_float(cols[n])
-            cuts = np.asarray(self.state_[n]["cuts"], dtype=np.float64)
-            code = np.searchsorted(cuts, x, side="right").astype(np.float64)
-            code[np.isnan(x)] = NAN
-            out[n] = code
+            cuts = self._cached(("cuts", n), lambda n=n: np.asarray(self.state_[n]["cuts"], dtype=np.float64))
+            out[n] = bin_codes(x, cuts)
         return out
 
     def _row_op(self) -> RowOp:
@@ -524,34 +554,12 @@ class QuantileBins(Bins):
         return [float(c) for c in cuts if not math.isnan(c)]  # inf - inf interpolates to NaN
 
 
-def _log1p(x: float) -> float:
-    """``log(1 + x)``: -inf at -1, NaN below (and for NaN)."""
-    if x > -1.0:
-        return math.log1p(x)
-    return -math.inf if x == -1.0 else NAN
-
-
-def _signed_log1p(x: float) -> float:
-    """``sign(x) * log(1 + |x|)``."""
-    return math.copysign(math.log1p(abs(x)), x)
-
-
-def map_libm(fn: Any, x: np.ndarray) -> np.ndarray:
-    """Apply a scalar libm-based function to every element, exactly as the row path does.
-
-    NumPy may dispatch transcendental ufuncs to SIMD implementations (e.g. SVML on AVX-512)
-    whose last bit differs from the C library's; mapping the very function the row path calls
-    keeps batch and row results identical on every machine.
-    """
-    return np.fromiter(map(fn, x.tolist()), dtype=np.float64, count=len(x))
-
-
 class Log1p(_NumericStep):
     """``log(1 + x)``; with ``signed=True``, ``sign(x) * log(1 + |x|)`` (defined on all reals).
 
     Unsigned: ``x == -1`` gives ``-inf`` and ``x < -1`` gives NaN (NumPy semantics). Both the
-    batch and the row path evaluate the C library's ``log1p`` (through :mod:`math`), so the
-    results agree bit for bit on every machine.
+    batch and the row path call one compiled function (``frame._core.features``, the C
+    library's ``log1p``), so the results agree bit for bit on every machine.
 
     Examples
     --------
@@ -572,23 +580,11 @@ class Log1p(_NumericStep):
         self.state_ = {n: numeric_support(to_float(cols[n])) for n in self.columns_in_}
 
     def _batch(self, cols: dict[str, Any]) -> dict[str, Any]:
-        # the same libm calls as _log1p/_signed_log1p; abs, copysign and the domain
-        # branches are exact, so only log1p itself is mapped element by element
-        out = {}
-        for n in self.columns_in_:
-            x = to_float(cols[n])
-            if self.signed:
-                out[n] = np.copysign(map_libm(math.log1p, np.abs(x)), x)
-                continue
-            ok = x > -1.0
-            y = np.where(x == -1.0, -math.inf, NAN)
-            y[ok] = map_libm(math.log1p, x[ok])
-            out[n] = y
-        return out
+        return {n: log1p_array(to_float(cols[n]), self.signed) for n in self.columns_in_}
 
     def _row_op(self) -> RowOp:
         names = list(self.columns_in_)
-        fn = _signed_log1p if self.signed else _log1p
+        fn = signed_log1p_value if self.signed else log1p_value
 
         def op(v: dict, names: list = names, nan: float = NAN) -> None:
             for n in names:
@@ -601,29 +597,8 @@ class Log1p(_NumericStep):
 _EPS = float(np.spacing(1.0))
 
 
-def _pow(base: float, exponent: float) -> float:
-    """``math.pow`` with IEEE overflow to inf (``math.pow`` raises instead)."""
-    try:
-        return math.pow(base, exponent)
-    except OverflowError:
-        return math.inf
-
-
-def _yeo_johnson(x: float, lam: float) -> float:
-    """The Yeo-Johnson transform of one value (NaN stays NaN)."""
-    if x >= 0.0:
-        if abs(lam) < _EPS:
-            return math.log1p(x)
-        return (_pow(x + 1.0, lam) - 1.0) / lam
-    if x < 0.0:
-        if abs(lam - 2.0) > _EPS:
-            return -(_pow(1.0 - x, 2.0 - lam) - 1.0) / (2.0 - lam)
-        return -math.log1p(-x)
-    return NAN
-
-
 def _yj_array(x: np.ndarray, lam: float) -> np.ndarray:
-    """Vectorised Yeo-Johnson for fitting only (the transform maps ``_yeo_johnson``)."""
+    """Vectorised Yeo-Johnson for fitting only (transforms use ``yeo_johnson_array``)."""
     out = np.full(len(x), NAN)
     pos = x >= 0
     neg = x < 0
@@ -670,8 +645,8 @@ class PowerTransform(_NumericStep):
     ``lambda`` maximises the Gaussian log-likelihood of the transformed training values (the
     criterion of scikit-learn's ``PowerTransformer``; found by golden-section search on
     [-5, 7]). No standardisation: follow with :class:`Standardize` if wanted. Both the batch
-    and the row path evaluate ``math.pow``/``math.log1p`` per value, so they agree bit for bit
-    (the batch path is therefore slower than NumPy-vectorised steps).
+    and the row path call one compiled function per value (``frame._core.features``, the C
+    library's ``pow``/``log1p``), so they agree bit for bit.
 
     Examples
     --------
@@ -697,14 +672,13 @@ class PowerTransform(_NumericStep):
         for n in self.columns_in_:
             x = to_float(cols[n])
             lam = self.state_[n]["lambda"]
-            out[n] = np.fromiter(map(_yeo_johnson, x.tolist(), itertools.repeat(lam)),
-                                 dtype=np.float64, count=len(x))
+            out[n] = yeo_johnson_array(x, lam)
         return out
 
     def _row_op(self) -> RowOp:
         specs = [(n, self.state_[n]["lambda"]) for n in self.columns_in_]
 
-        def op(v: dict, specs: list = specs, nan: float = NAN, f: Any = _yeo_johnson) -> None:
+        def op(v: dict, specs: list = specs, nan: float = NAN, f: Any = yeo_johnson_value) -> None:
             for n, lam in specs:
                 x = v[n]
                 v[n] = f(nan if x is None else float(x), lam)

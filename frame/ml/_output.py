@@ -51,7 +51,10 @@ def quantize_batch(x64: np.ndarray, scale: Sequence[float], zero_point: Sequence
     return np.clip(t, -128, 127).astype(np.int8)
 
 
-def quantize_row(vals: Sequence[float], scale: Sequence[float], zero_point: Sequence[int]) -> list[int]:
+def quantize_row(vals: Sequence[float] | np.ndarray, scale: Sequence[float],
+                 zero_point: Sequence[int]) -> list[int] | np.ndarray:
+    if isinstance(vals, np.ndarray):  # a row vector (pipelines with sparse blocks): batch formula
+        return quantize_batch(vals[:, None], scale, zero_point)[:, 0]
     out = []
     for x, s, z in zip(vals, scale, zero_point):
         if x != x:
@@ -68,17 +71,75 @@ def quantize_row(vals: Sequence[float], scale: Sequence[float], zero_point: Sequ
     return out
 
 
+def _indicator_groups(cols: dict[str, Any], features: Sequence[str]) -> tuple[list[Any], list[int]]:
+    """The indicator features grouped by shared ``(codes, sign)``, and the other positions.
+
+    Returns ``([(an indicator of the group, [j, ...], [feature position, ...]), ...],
+    [positions of the non-indicator features])``. A one-hot block's features come in a run,
+    so each indicator is first checked against the previous one's group: a 2**20-feature
+    block is grouped at list-append speed.
+    """
+    from frame.ml._base import Indicator
+
+    groups: dict[tuple[int, int], tuple[Any, list[int], list[int]]] = {}
+    rest: list[int] = []
+    last_codes = last_sign = js = pos = None
+    for p, f in enumerate(features):
+        c = cols[f]
+        if not isinstance(c, Indicator):
+            rest.append(p)
+            continue
+        if c.codes is not last_codes or c.sign is not last_sign:
+            g = groups.get((id(c.codes), id(c.sign)))
+            if g is None:
+                g = groups[(id(c.codes), id(c.sign))] = (c, [], [])
+            _, js, pos = g
+            last_codes, last_sign = c.codes, c.sign
+        js.append(c.j)
+        pos.append(p)
+    return list(groups.values()), rest
+
+
+def _hot_entries(first: Any, js: list[int], f_pos: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, feature position, value) of the nonzeros of one indicator group."""
+    codes = first.codes
+    top = max(max(js), int(codes.max(initial=-1)))
+    m = np.full(top + 2, -1, dtype=np.int64)  # m[-1] stays -1 for code -1
+    m[js] = f_pos
+    target = m[codes]
+    r = np.flatnonzero(target >= 0)
+    return r, target[r], (np.ones(len(r)) if first.sign is None else first.sign[r])
+
+
+def fill_indicators(x: np.ndarray, cols: dict[str, Any], features: Sequence[str]) -> list[int]:
+    """Write the indicator features into their rows of ``x`` (features x rows).
+
+    Each group sharing codes (a one-hot block) is zeroed and gets its one value per row in
+    one scatter, instead of one comparison per feature; the values are those of
+    ``Indicator.dense()`` (1.0 or the sign; +0.0 elsewhere). Returns the positions of the
+    other features, which the caller writes.
+    """
+    groups, rest = _indicator_groups(cols, features)
+    for first, js, f_pos in groups:
+        x[f_pos] = 0.0
+        r, f, v = _hot_entries(first, js, f_pos)
+        x[f, r] = v
+    return rest
+
+
 def assemble_sparse(cols: dict[str, Any], features: Sequence[str], n_rows: int, dtype: Any) -> Any:
     """A ``scipy.sparse.csr_matrix`` (rows x features) straight from the working columns.
 
-    One-hot features are taken from their shared code arrays (no dense block is built);
-    other features contribute their non-zero entries (NaN is stored explicitly).
+    One-hot features (:class:`~frame.ml._base.Indicator`, signed or not) are taken from their
+    shared code arrays: one entry per row and block, valued 1.0 or the row's sign, and no
+    dense block is built (a 2**20-bucket ``Hash`` block costs O(rows + buckets)). Other
+    features contribute their non-zero entries (NaN is stored explicitly).
     """
     try:
         import scipy.sparse as sp
     except ImportError as err:  # pragma: no cover - scipy is installed in CI
         raise ImportError("output='sparse' needs scipy") from err
-    from frame.ml._base import Indicator, to_float
+    from frame.ml._base import to_float
 
     if np.dtype(dtype) == np.float16:
         raise InvalidOperationError("scipy.sparse has no float16; use dtype='float32' for output='sparse'")
@@ -86,33 +147,62 @@ def assemble_sparse(cols: dict[str, Any], features: Sequence[str], n_rows: int, 
     rows: list[np.ndarray] = []
     cols_: list[np.ndarray] = []
     vals: list[np.ndarray] = []
-    groups: dict[int, tuple[np.ndarray, dict[int, int]]] = {}
-    for f_idx, f in enumerate(features):
-        c = cols[f]
-        if isinstance(c, Indicator):
-            groups.setdefault(id(c.codes), (c.codes, {}))[1][c.j] = f_idx
-            continue
-        x = to_float(c)
+    groups, rest = _indicator_groups(cols, features)
+    for f_idx in rest:
+        x = to_float(cols[features[f_idx]])
         nz = np.flatnonzero(x != 0.0)
         rows.append(nz)
         cols_.append(np.full(len(nz), f_idx, dtype=np.int64))
         vals.append(x[nz])
-    for codes, where in groups.values():
-        top = max(max(where), int(codes.max(initial=-1)))
-        m = np.full(top + 2, -1, dtype=np.int64)  # m[-1] stays -1 for code -1
-        for j, f_idx in where.items():
-            m[j] = f_idx
-        target = m[codes]
-        r = np.flatnonzero(target >= 0)
+    for first, js, f_pos in groups:
+        r, f, v = _hot_entries(first, js, f_pos)
         rows.append(r)
-        cols_.append(target[r])
-        vals.append(np.ones(len(r)))
+        cols_.append(f)
+        vals.append(v)
     r = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
     c = np.concatenate(cols_) if cols_ else np.empty(0, dtype=np.int64)
     v = np.concatenate(vals) if vals else np.empty(0)
     with np.errstate(over="ignore"):
         v = v.astype(dtype)
     return sp.csr_matrix((v, (r, c)), shape=(n_rows, len(features)), dtype=dtype)
+
+
+def feature_ranges(cols: dict[str, Any], features: Sequence[str]) -> dict[str, list[float]]:
+    """The ``[min, max]`` of every feature over the working columns, NaN ignored.
+
+    ``[inf, -inf]`` when a feature has no value. Indicator features are summarised from their
+    shared codes with one ``bincount`` per block instead of materialising each 0/1 column, so
+    a wide one-hot block costs O(rows + features), not O(rows x features).
+    """
+    from frame.ml._base import to_float
+
+    ranges: list[list[float]] = [[]] * len(features)
+    groups, rest = _indicator_groups(cols, features)
+    for p in rest:
+        x = to_float(cols[features[p]])
+        seen = x[~np.isnan(x)]
+        ranges[p] = [float(seen.min()), float(seen.max())] if len(seen) else [math.inf, -math.inf]
+    for first, js, f_pos in groups:
+        codes, sign, n = first.codes, first.sign, len(first.codes)
+        if n == 0:
+            for p in f_pos:
+                ranges[p] = [math.inf, -math.inf]
+            continue
+        size = max(max(js), int(codes.max(initial=-1))) + 1
+        ok = codes >= 0
+        j = np.asarray(js, dtype=np.int64)
+        if sign is None:
+            pos = np.bincount(codes[ok], minlength=size)[j]
+            neg = np.zeros_like(pos)
+        else:
+            pos = np.bincount(codes[ok & (sign > 0)], minlength=size)[j]
+            neg = np.bincount(codes[ok & (sign < 0)], minlength=size)[j]
+        zero = pos + neg < n  # some row holds 0.0 for the feature
+        lo = np.where(neg > 0, -1.0, np.where(zero, 0.0, 1.0))
+        hi = np.where(pos > 0, 1.0, np.where(zero, 0.0, -1.0))
+        for p, a, b in zip(f_pos, lo.tolist(), hi.tolist(), strict=True):
+            ranges[p] = [a, b]
+    return dict(zip(features, ranges, strict=True))
 
 
 def convert_output(x: np.ndarray, names: Sequence[str], output: str) -> Any:

@@ -35,10 +35,10 @@ _STATE = "state.arrow"
 
 
 def _registry() -> dict[str, type[Step]]:
-    from frame.ml import _categorical, _numeric
+    from frame.ml import _categorical, _numeric, _temporal
 
     out: dict[str, type[Step]] = {}
-    for mod in (_numeric, _categorical):
+    for mod in (_numeric, _categorical, _temporal):
         for name in mod.__all__:
             obj = getattr(mod, name)
             if isinstance(obj, type) and issubclass(obj, Step):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import struct
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -24,8 +23,9 @@ from frame.exceptions import (
 )
 from frame.ml._base import (
     FLOAT,
-    Indicator,
+    NO_UNKNOWN,
     NotFittedError,
+    RowUnknown,
     Step,
     as_selector,
     family,
@@ -36,10 +36,13 @@ from frame.ml._output import (
     assemble_sparse,
     convert_output,
     dequantize_params,
+    feature_ranges,
+    fill_indicators,
     quantize_batch,
     quantize_params,
     quantize_row,
 )
+from frame.ml._temporal import temporal_hint
 
 __all__ = ["Pipeline", "as_frame"]
 
@@ -83,6 +86,71 @@ def _narrow_op(specs: list[tuple[str, str]]) -> Any:
                 v[n] = inf if x > 0 else -inf
 
     return op
+
+
+# Sparse row blocks. A block step (``step._row_blocks()`` lists ``(key, names)``; e.g.
+# ``Hash(output="onehot")``) writes only its nonzeros into the row dict,
+# ``v[key] = ((j, value), ...)`` meaning ``names[j] = value`` and every other name 0.0, so a
+# 2**20-feature block costs O(1) per record. A block that reaches the output untouched (its
+# names are a run of the output features, in order, and no later step reads any of them) is
+# scattered straight into the output vector; otherwise it is expanded into named values
+# right after its step (O(block) per record, only for such pipelines).
+def _row_plan(steps: Sequence[tuple[str, Step]], step_ops: Sequence[Any],
+              features: list[str]) -> tuple[list[Any], Any]:
+    """The row ops (expansions inserted after their step) and the row layout.
+
+    The layout is None when no block is scattered (a row is ``[v[f] for f in features]``),
+    else ``(positions of the other features, their names, ((key, offset), ...))``.
+    """
+    ops: list[Any] = []
+    direct: list[tuple[Any, int, int]] = []
+    pos: dict[str, int] = {}
+    for k, ((_, step), op) in enumerate(zip(steps, step_ops, strict=True)):
+        ops.append(op)
+        for key, names in getattr(step, "_row_blocks", list)():
+            if not pos:
+                pos = {f: i for i, f in enumerate(features)}
+            block = set(names)
+            read_later = any(
+                not block.isdisjoint([*s.columns_in_, *getattr(s, "_extra_inputs", list)()])
+                for _, s in steps[k + 1:]
+            )
+            off = pos.get(names[0], -1) if names else -1
+            if off >= 0 and features[off:off + len(names)] == names and not read_later:
+                direct.append((key, off, len(names)))
+            else:
+                ops.append(_expand_op(key, names))
+    if not direct:
+        return ops, None
+    in_block = np.zeros(len(features), dtype=bool)
+    for _, off, n in direct:
+        in_block[off:off + n] = True
+    dense = np.flatnonzero(~in_block)
+    return ops, (dense, tuple(features[i] for i in dense), tuple((key, off) for key, off, _ in direct))
+
+
+def _expand_op(key: Any, names: list[str]) -> Any:
+    """A row op writing a block's nonzeros as named values (the rest of the block 0.0)."""
+    zeros = dict.fromkeys(names, 0.0)
+
+    def op(v: dict) -> None:
+        v.update(zeros)
+        for j, x in v[key]:
+            v[names[j]] = x
+
+    return op
+
+
+def _row_vector(v: dict, n: int, layout: Any) -> np.ndarray:
+    """The float64 features of a row with scattered blocks (see :func:`_row_plan`)."""
+    dense, names, blocks = layout
+    out = np.zeros(n)
+    if names:  # the same conversion as np.array(list, dtype=float64) on the list path
+        out[dense] = np.array([v[f] for f in names], dtype=np.float64)
+    for key, off in blocks:
+        for j, x in v[key]:
+            out[off + j] = x
+    return out
 
 
 class Pipeline:
@@ -169,6 +237,9 @@ class Pipeline:
         self.feature_ranges_: dict[str, list[float]] = {}
         self.quantization_: dict[str, Any] | None = None
         self._ops: list[Any] = []
+        self._checked_ops: list[tuple[Any, Any, Any]] = []  # (op, unknown check, names)
+        self._unknown_keys: list[str] = []  # the unknown_mask columns (without "any")
+        self._unknown_pos: dict[str, int] = {}
         self._required: tuple[str, ...] = ()
         self._train_cols: dict[str, Any] | None = None
 
@@ -370,12 +441,8 @@ class Pipeline:
         self.keyed_inputs_ = sorted(keyed)
         self.lineage_ = {f: lineage[f] for f in features}
         self._train_cols = cols  # for fit_transform; released by fit / fit_transform
-        ranges = {}
-        for f in features:  # training range of every feature (int8 quantization, lineage)
-            x = to_float(cols[f])
-            seen = x[~np.isnan(x)]
-            ranges[f] = [float(seen.min()), float(seen.max())] if len(seen) else [math.inf, -math.inf]
-        self.feature_ranges_ = ranges
+        # training range of every feature (int8 quantization, lineage)
+        self.feature_ranges_ = feature_ranges(cols, features)
         self.quantization_ = None
         self._compile()
         return self
@@ -383,7 +450,8 @@ class Pipeline:
     def _compile(self) -> None:
         """Build the row path: one closure per step, fixed required keys and feature order."""
         assert self.steps_ is not None
-        self._ops = [step._row_op() for _, step in self.steps_]
+        step_ops = [step._row_op() for _, step in self.steps_]
+        self._ops, self._row_layout = _row_plan(self.steps_, step_ops, self.features_)
         narrow = [(n, "f" if t.bit_width == 32 else "e") for n, t in self.input_schema_.items()
                   if pa.types.is_floating(t) and t.bit_width < 64 and n not in self.keyed_inputs_]
         if narrow:  # a float32/float16 input: round the record's value as the batch column is
@@ -398,6 +466,21 @@ class Pipeline:
             self._ops.append(passthrough)
         self._required = tuple(self.input_schema_)
         self._required_set = frozenset(self._required)
+        # the row-path "I don't know" report (used only with return_unknown=True): each
+        # step's check runs on the row dict just before the step's op, as the batch path
+        # calls _unknown(cols) just before _batch(cols)
+        checks: dict[Any, tuple[Any, dict[str, str]]] = {}
+        self._unknown_keys = []
+        for (sname, step), op in zip(self.steps_, step_ops, strict=True):
+            cols, check = step._row_unknown_op()
+            names = {c: f"{sname}.{c}" for c in cols}
+            self._unknown_keys.extend(names.values())
+            if check is not None:
+                checks[op] = (check, names)
+        self._checked_ops = [(op, *checks.get(op, (None, None))) for op in self._ops]
+        # checks are matched to the step ops by identity: none may be lost if ops get wrapped
+        assert sum(c is not None for _, c, _ in self._checked_ops) == len(checks)
+        self._unknown_pos = {k: j for j, k in enumerate(self._unknown_keys)}
 
     # ------------------------------------------------------------------ checks
     def _require_fitted(self) -> list[tuple[str, Step]]:
@@ -411,7 +494,9 @@ class Pipeline:
         Columns are matched by name (order does not matter). Type families must agree:
         integer widths, float widths and ``string``/``large_string``/``dictionary<string>`` are
         interchangeable; integer and float are interchangeable for columns used as numbers
-        (not for category/key columns); a column of nulls fits any type.
+        (not for category/key columns); a column of nulls fits any type. Timestamps of any
+        unit and any time zone are interchangeable (the instant counts), naive and
+        time-zone-aware timestamps are not; ``date32`` and ``date64`` are interchangeable.
 
         Raises
         ------
@@ -443,7 +528,7 @@ class Pipeline:
             if not _compatible(t, schema[n], n in self.keyed_inputs_):
                 raise SchemaError(
                     f"column {n!r} is {type_name(schema[n])}; the pipeline was fitted on "
-                    f"{type_name(t)}"
+                    f"{type_name(t)}{temporal_hint(t, schema[n])}"
                 )
             cols[n] = df._table.column(n)
         if self.strict:
@@ -467,20 +552,18 @@ class Pipeline:
 
     def _assemble(self, cols: dict[str, Any], dtype: str) -> np.ndarray:
         n = len(next(iter(cols.values()))) if cols else 0
-        x64 = np.empty((len(self.features_), n))
-        for j, f in enumerate(self.features_):
-            c = cols[f]
-            if isinstance(c, Indicator):
-                np.equal(c.codes, c.j, out=x64[j])
-            else:
-                x64[j] = to_float(c)
+        # features are written straight into the output type: NumPy's float64 -> float32/16
+        # assignment rounds to nearest like the row path's single rounding, so no float64
+        # matrix is built (int8 quantizes from float64)
+        target = np.float64 if dtype == "int8" else OUTPUT_DTYPES[dtype]
+        x = np.empty((len(self.features_), n), dtype=target)
+        with np.errstate(over="ignore"):  # float16 overflow to inf is the documented result
+            for j in fill_indicators(x, cols, self.features_):  # one-hot blocks: one scatter each
+                x[j] = to_float(cols[self.features_[j]])
         if dtype == "int8":
             q = self._quant()
-            return quantize_batch(x64, q["scale"], q["zero_point"]).T
-        if dtype == "float64":
-            return x64.T
-        with np.errstate(over="ignore"):  # float16 overflow to inf is the documented result
-            return x64.astype(OUTPUT_DTYPES[dtype]).T
+            return quantize_batch(x, q["scale"], q["zero_point"]).T
+        return x.T
 
     def transform(self, data: Any, *, dtype: str | None = None, return_unknown: bool = False,
                   output: str = "numpy") -> Any:
@@ -551,6 +634,9 @@ class Pipeline:
         A flag is set where the value a step receives is outside its fitted support: a
         category never seen at fit, a number outside the fitted [min, max], or a missing value
         (null/NaN) where training had none. Columns are ``"<step>.<column>"`` plus ``"any"``.
+        This runs the batch path (about a millisecond even for one record); for a live record
+        use ``transform_row(row, return_unknown=True)``, which gives the same flags on the row
+        path in microseconds (and ``transform_rows(rows, return_unknown=True)`` this frame).
 
         Examples
         --------
@@ -586,7 +672,9 @@ class Pipeline:
         return fr.DataFrame(data) if data else fr.DataFrame({"_": [None] * len(rows)})
 
     # ------------------------------------------------------------------ row path
-    def _row_values(self, row: Mapping[str, Any]) -> list[float]:
+    def _row_values(self, row: Mapping[str, Any],
+                    flagged: list[str] | None = None) -> list[float] | np.ndarray:
+        """The feature values of one record; with ``flagged``, append its unknown-mask names."""
         try:
             v = {n: row[n] for n in self._required}
         except KeyError:
@@ -596,12 +684,23 @@ class Pipeline:
             extra = [k for k in row if k not in self._required_set]
             raise SchemaError(f"unexpected key(s) {', '.join(map(repr, extra))} (strict=True)")
         try:
-            for op in self._ops:
-                op(v)
+            if flagged is None:
+                for op in self._ops:
+                    op(v)
+            else:
+                for op, check, names in self._checked_ops:
+                    if check is not None:
+                        bad = check(v)
+                        if bad:
+                            for c in bad:
+                                flagged.append(names[c])
+                    op(v)
         except FrameError:
             raise
         except (TypeError, ValueError, AttributeError) as err:
             raise self._diagnose(row) from err
+        if self._row_layout is not None:  # sparse blocks: a float64 vector
+            return _row_vector(v, len(self.features_), self._row_layout)
         return [v[f] for f in self.features_]
 
     def _diagnose(self, row: Mapping[str, Any]) -> SchemaError:
@@ -623,15 +722,33 @@ class Pipeline:
                 )
         return SchemaError("a record value has a type the pipeline cannot use")
 
-    def transform_row(self, row: Mapping[str, Any], *, dtype: str | None = None) -> np.ndarray:
+    def transform_row(self, row: Mapping[str, Any], *, dtype: str | None = None,
+                      return_unknown: bool = False) -> np.ndarray | tuple[np.ndarray, RowUnknown]:
         """Transform one record (a mapping of column name to Python value).
 
         The row path runs precompiled closures over Python floats and dicts (no DataFrame,
         no per-value NumPy) and gives exactly the batch result. Keys are matched by name;
         extra keys are ignored unless ``strict=True``. ``None`` (and NaN for numbers) is a
         missing value. A value for a float32/float16 input is rounded to that type first, as
-        the batch column would hold it. For the "I don't know" flags of live records use
-        ``unknown_mask([record, ...])``.
+        the batch column would hold it.
+
+        Parameters
+        ----------
+        row
+            The record.
+        dtype
+            The output dtype (default: the pipeline's), as in :meth:`transform`.
+        return_unknown
+            Also return the record's "I don't know" report, computed on the row path in the
+            same pass (a few microseconds; the default path does no extra work).
+
+        Returns
+        -------
+        numpy.ndarray or tuple of (numpy.ndarray, RowUnknown)
+            The features; with ``return_unknown=True``, ``(features, report)`` where
+            ``report`` is a :class:`RowUnknown`: the tuple of ``"<step>.<column>"`` names
+            that :meth:`unknown_mask` flags for this record (empty, and false, when none),
+            with ``report.any`` as the overall flag.
 
         Raises
         ------
@@ -648,27 +765,43 @@ class Pipeline:
         >>> pipe = ml.Pipeline([ml.Standardize("x")]).fit(fr.DataFrame({"x": [0.0, 2.0]}))
         >>> pipe.transform_row({"x": 3.0, "ignored": "yes"})
         array([2.], dtype=float32)
+        >>> x, report = pipe.transform_row({"x": 3.0}, return_unknown=True)  # 3.0 > fitted max
+        >>> report, report.any
+        (('standardize.x',), True)
+        >>> pipe.transform_row({"x": 1.0}, return_unknown=True)[1]  # nothing flagged
+        ()
         """
         self._require_fitted()
-        vals = self._row_values(row)
+        flagged: list[str] | None = [] if return_unknown else None
+        vals = self._row_values(row, flagged)
         dtype = self.dtype if dtype is None else dtype
         if dtype == "float64":
-            return np.array(vals, dtype=np.float64)
-        if dtype == "float32":
+            out = np.array(vals, dtype=np.float64)
+        elif dtype == "float32":
             try:
-                return np.array(vals, dtype=np.float32)
+                out = np.array(vals, dtype=np.float32)
             except RuntimeWarning:  # overflow to inf under warnings-as-errors: same result
                 with np.errstate(over="ignore"):
-                    return np.array(vals, dtype=np.float32)
-        if dtype == "int8":
+                    out = np.array(vals, dtype=np.float32)
+        elif dtype == "int8":
             q = self._quant()
-            return np.array(quantize_row(vals, q["scale"], q["zero_point"]), dtype=np.int8)
-        self._check_dtype(dtype)
-        with np.errstate(over="ignore"):
-            return np.array(vals, dtype=np.float64).astype(OUTPUT_DTYPES[dtype])
+            out = np.array(quantize_row(vals, q["scale"], q["zero_point"]), dtype=np.int8)
+        else:
+            self._check_dtype(dtype)
+            with np.errstate(over="ignore"):
+                out = np.array(vals, dtype=np.float64).astype(OUTPUT_DTYPES[dtype])
+        if flagged is None:
+            return out
+        if not flagged:
+            return out, NO_UNKNOWN
+        return out, RowUnknown(sorted(flagged, key=self._unknown_pos.__getitem__))  # mask order
 
-    def transform_rows(self, rows: Sequence[Mapping[str, Any]], *, dtype: str | None = None) -> np.ndarray:
+    def transform_rows(self, rows: Sequence[Mapping[str, Any]], *, dtype: str | None = None,
+                       return_unknown: bool = False) -> np.ndarray | tuple[np.ndarray, fr.DataFrame]:
         """Transform a list of records on the row path (rows x features).
+
+        With ``return_unknown=True`` also returns the row-path "I don't know" report as a
+        DataFrame equal to ``unknown_mask(rows)`` (same columns, same values).
 
         Examples
         --------
@@ -678,20 +811,34 @@ class Pipeline:
         >>> pipe.transform_rows([{"x": 0.0}, {"x": None}])
         array([[-1.],
                [nan]], dtype=float32)
+        >>> pipe.transform_rows([{"x": 0.0}, {"x": None}], return_unknown=True)[1].rows()
+        [(False, False), (True, True)]
         """
         self._require_fitted()
         dtype = self.dtype if dtype is None else dtype
-        vals = [self._row_values(r) for r in rows]
+        if return_unknown:
+            flags: list[list[str]] = [[] for _ in rows]
+            vals = [self._row_values(r, f) for r, f in zip(rows, flags, strict=True)]
+        else:
+            vals = [self._row_values(r) for r in rows]
         if dtype == "int8":
             q = self._quant()
-            return np.array([quantize_row(v, q["scale"], q["zero_point"]) for v in vals],
-                            dtype=np.int8).reshape(len(rows), len(self.features_))
-        self._check_dtype(dtype)
-        x = np.array(vals, dtype=np.float64).reshape(len(rows), len(self.features_))
-        if dtype == "float64":
+            x = np.array([quantize_row(v, q["scale"], q["zero_point"]) for v in vals],
+                         dtype=np.int8).reshape(len(rows), len(self.features_))
+        else:
+            self._check_dtype(dtype)
+            x = np.array(vals, dtype=np.float64).reshape(len(rows), len(self.features_))
+            if dtype != "float64":
+                with np.errstate(over="ignore"):
+                    x = x.astype(OUTPUT_DTYPES[dtype])
+        if not return_unknown:
             return x
-        with np.errstate(over="ignore"):
-            return x.astype(OUTPUT_DTYPES[dtype])
+        pos = self._unknown_pos
+        mask = np.zeros((len(pos), len(rows)), dtype=bool)
+        for i, flagged in enumerate(flags):
+            for k in flagged:
+                mask[pos[k], i] = True
+        return x, self._unknown_frame({k: mask[j] for k, j in pos.items()}, len(rows))
 
     def check_parity(self, data: Any, *, dtype: str | None = None) -> None:
         """Check that ``transform(data)`` equals ``transform_rows`` on the same records.
