@@ -40,6 +40,9 @@ def _check_exists(source: Any) -> None:
         raise FileNotFoundError(f"no such file: {str(source)!r}")
 
 
+_CSV_BLOCK_BYTES = 16 << 20
+
+
 def read_csv(
     source: str | Path | Any,
     *,
@@ -82,7 +85,13 @@ def read_csv(
     """
     _check_exists(source)
     types = normalize_schema(schema)
-    read_opts = pacsv.ReadOptions(encoding=encoding, autogenerate_column_names=not has_header)
+    # 16 MiB blocks (pyarrow's default is 1 MiB): every block becomes a chunk of every column,
+    # and each later operation pays a per-chunk cost; on a 1M-row file 10 chunks instead of 160
+    # made filter and derive 1.3-1.8x faster at the same parse speed (blocks still parse in
+    # parallel)
+    read_opts = pacsv.ReadOptions(
+        encoding=encoding, autogenerate_column_names=not has_header, block_size=_CSV_BLOCK_BYTES
+    )
     parse_opts = pacsv.ParseOptions(delimiter=separator)
     convert_kwargs: dict[str, Any] = {
         "column_types": types or {},
