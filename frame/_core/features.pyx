@@ -22,18 +22,7 @@ from libc.float cimport DBL_EPSILON
 
 from frame._core.arrow_view cimport LAYOUT_BOOL, LAYOUT_FIXED, LAYOUT_NULL, ArrayView
 from frame._core.bitmap cimport get_bit
-
-ctypedef fused num_t:
-    int8_t
-    int16_t
-    int32_t
-    int64_t
-    uint8_t
-    uint16_t
-    uint32_t
-    uint64_t
-    float
-    double
+from frame._core.dtypes cimport numeric_t
 
 cdef double NAN_ = float("nan")
 cdef double INF_ = float("inf")
@@ -203,11 +192,11 @@ cdef void _fill_nulls(const uint8_t* valid, int64_t off, int64_t n, double value
         i += 1
 
 
-cdef void _convert(const num_t* vals, const uint8_t* valid, int64_t off, int64_t n,
+cdef void _convert(const numeric_t* vals, const uint8_t* valid, int64_t off, int64_t n,
                    double null_value, bint fill_nan, double nan_value, double* out) noexcept nogil:
     cdef int64_t i
     cdef double v
-    if (num_t is float or num_t is double) and fill_nan:
+    if (numeric_t is float or numeric_t is double) and fill_nan:
         for i in range(n):
             v = <double>vals[off + i]
             out[i] = v if v == v else nan_value    # a select, not a branch
