@@ -589,7 +589,12 @@ def _logic(fn: Callable[..., Value], name: str):
     return evaluator
 
 
-def _str_fn(fn: Callable[..., Value], **fixed: Any):
+def _str_fn(fn: Callable[..., Value], *, costly: Callable[[dict[str, Any]], bool] | None = None,
+            **fixed: Any):
+    """An evaluator for a string function. ``costly(params)`` says whether the call costs far
+    more per value than hashing the value (regular expressions): then low-cardinality chunks
+    are evaluated once per distinct value (:func:`_on_distinct_values`)."""
+
     def evaluator(expr: Expr, table: pa.Table) -> Value:
         (value,) = _args(expr, table)
         if not (is_string_like(value.type) or pat.is_null(value.type)):
@@ -599,38 +604,45 @@ def _str_fn(fn: Callable[..., Value], **fixed: Any):
             )
         params = dict(expr.params)
         params.update(fixed)
-        return _on_distinct_values(value, lambda v: fn(v, params))
+        per_distinct = costly is not None and costly(params)
+        return _on_distinct_values(value, lambda v: fn(v, params), per_distinct)
 
     return evaluator
 
 
-# A string function costs far more per value than hashing the value (a regex replace ~200 ns,
-# factorizing a short string ~10 ns), and most string columns of real tables are categories,
-# codes or labels with few distinct values. Such chunks are factorized, the function runs on
-# their distinct values, and the results are gathered by code. A chunk with more distinct
-# values than DISTINCT_MAX_RATIO of its rows switches the column back to the plain call.
+# A regular expression costs 50-300 ns per value, factorizing a short string about 10-20 ns, and
+# most string columns of real tables are categories, codes or labels with few distinct values.
+# For such a function, a chunk whose leading DISTINCT_SAMPLE rows hold at most DISTINCT_MAX_RATIO
+# distinct values is factorized, the function runs on its distinct values and the results are
+# gathered by code; otherwise (and once a chunk turns out to have many distinct values, for the
+# rest of the column) the function runs on every row. Cheap functions (lengths, prefixes,
+# case mapping) always run on every row: factorizing would cost more than it saves.
 DISTINCT_MIN_ROWS = 1024
+DISTINCT_SAMPLE = 4096
 DISTINCT_MAX_RATIO = 0.5
 
 
-def _on_distinct_values(value: Value, fn: Callable[[Value], Value]) -> Value:
-    """Apply an elementwise function once per distinct value (dictionary values, or the
-    distinct values of low-cardinality string chunks), then gather the results by code."""
+def _on_distinct_values(value: Value, fn: Callable[[Value], Value], per_distinct: bool = False) -> Value:
+    """Apply an elementwise function once per distinct value -- of a dictionary always, of
+    low-cardinality string chunks when ``per_distinct`` -- then gather the results by code."""
     if isinstance(value, pa.Scalar):
         return fn(_decode(value))
     if pat.is_dictionary(value.type):
         chunks = [fn(chunk.dictionary).take(chunk.indices) for chunk in value.chunks]
         return pa.chunked_array(chunks) if chunks else fn(_decode(value))
-    if not (pat.is_string(value.type) or pat.is_large_string(value.type)):
-        return fn(value)  # views: pyarrow has no take for them
-    chunks, distinct = [], True
+    if not per_distinct or not (pat.is_string(value.type) or pat.is_large_string(value.type)):
+        return fn(value)  # (views: pyarrow has no take for them)
+    chunks = []
     for chunk in value.chunks:
-        if distinct and len(chunk) >= DISTINCT_MIN_ROWS:
-            codes, n_distinct, first = factorize(chunk)
-            if n_distinct <= DISTINCT_MAX_RATIO * len(chunk):
-                chunks.append(fn(chunk.take(first)).take(codes))
-                continue
-            distinct = False
+        if per_distinct and len(chunk) >= DISTINCT_MIN_ROWS:
+            sample = chunk.slice(0, DISTINCT_SAMPLE)
+            per_distinct = factorize(sample)[1] <= DISTINCT_MAX_RATIO * len(sample)
+            if per_distinct:
+                codes, n_distinct, first = factorize(chunk)
+                per_distinct = n_distinct <= DISTINCT_MAX_RATIO * len(chunk)
+                if per_distinct:
+                    chunks.append(fn(chunk.take(first)).take(codes))
+                    continue
         chunks.append(fn(chunk))
     return pa.chunked_array(chunks, type=fn(value.chunks[0][:0]).type) if chunks else fn(value)
 
@@ -1289,13 +1301,13 @@ _EVALUATORS: dict[str, Callable[[Expr, pa.Table], Value]] = {
     "when": _eval_when,
     "str_len_chars": _str_fn(lambda v, p: pc.cast(pc.utf8_length(v), pa.int64())),
     "str_len_bytes": _str_fn(lambda v, p: pc.cast(pc.binary_length(v), pa.int64())),
-    "str_contains": _str_fn(_string_contains),
+    "str_contains": _str_fn(_string_contains, costly=lambda p: not p["literal"]),
     "str_starts_with": _str_fn(lambda v, p: pc.starts_with(v, p["pattern"])),
     "str_ends_with": _str_fn(lambda v, p: pc.ends_with(v, p["pattern"])),
     "str_lower": _str_fn(lambda v, p: pc.utf8_lower(v)),
     "str_upper": _str_fn(lambda v, p: pc.utf8_upper(v)),
     "str_strip": _str_fn(_strip),
-    "str_replace_all": _str_fn(_string_replace),
+    "str_replace_all": _str_fn(_string_replace, costly=lambda p: not p["literal"]),
     "str_slice": _str_fn(_string_slice),
     "dt_part": _eval_dt_part,
     "sum": _whole_column,

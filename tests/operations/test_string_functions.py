@@ -1,9 +1,9 @@
 """String functions on columns with few and many distinct values.
 
-``_eval._on_distinct_values`` runs a string function once per distinct value of a
-low-cardinality chunk and gathers the results by code. Every function must give exactly the
-plain per-row result, on every layout (chunked, sliced, large strings, dictionaries, views) and
-with nulls; polars is the outside oracle.
+``_eval._on_distinct_values`` runs a costly string function (a regular expression) once per
+distinct value of a low-cardinality chunk and gathers the results by code. Every function must
+give exactly the plain per-row result, on every layout (chunked, sliced, large strings,
+dictionaries, views) and with nulls; polars is the outside oracle.
 """
 
 from __future__ import annotations
@@ -92,7 +92,24 @@ def test_high_cardinality_switches_to_the_plain_call() -> None:
     with mock.patch.object(_eval, "factorize", counting):
         got = _evaluate(col, "replace_regex", min_rows=_eval.DISTINCT_MIN_ROWS)
     assert got == [f"v{i}" for i in range(3000)]
-    assert calls == [1500]  # the first chunk showed many distinct values: no second factorize
+    assert calls == [1500]  # the first chunk's sample showed many distinct values: plain calls
+
+
+def test_only_costly_functions_factorize() -> None:
+    col = _column([POOL[i % 3] for i in range(5000)], [], False)
+    calls = []
+    real = _eval.factorize
+
+    def counting(arr):
+        calls.append(len(arr))
+        return real(arr)
+
+    with mock.patch.object(_eval, "factorize", counting):
+        for name in ("lower", "len_chars", "contains_literal", "replace_literal", "slice"):
+            _evaluate(col, name, min_rows=_eval.DISTINCT_MIN_ROWS)
+        assert calls == []
+        _evaluate(col, "contains_regex", min_rows=_eval.DISTINCT_MIN_ROWS)
+    assert calls == [_eval.DISTINCT_SAMPLE, 5000]  # the sample, then the whole chunk
 
 
 def test_dictionary_and_view_columns() -> None:
