@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -20,6 +22,7 @@ import pyarrow.types as pat
 
 from frame import _ops
 from frame._core.hashing import factorize
+from frame._core.parallel import n_threads_for
 from frame.dtypes import is_numeric, is_string_like, type_name
 from frame.exceptions import (
     ColumnNotFoundError,
@@ -116,6 +119,35 @@ def broadcast(value: Value, height: int, name: str) -> pa.ChunkedArray:
 
 
 # ------------------------------------------------------------------------------------ evaluation
+_POOL: ThreadPoolExecutor | None = None
+_POOL_PREFIX = "frame-eval"
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None or _POOL._max_workers != workers:
+        if _POOL is not None:
+            _POOL.shutdown(wait=False)
+        _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=_POOL_PREFIX)
+    return _POOL
+
+
+def evaluate_all(exprs: Sequence[Expr], table: pa.Table) -> list[Value]:
+    """Evaluate independent expressions against ``table``, in order.
+
+    Several expressions over a large table run on a thread pool of ``frame.set_num_threads``
+    workers: pyarrow's compute functions and frame's kernels release the GIL, so the columns of
+    one ``select`` are computed side by side, as polars does. Results and the error raised (the
+    first failing expression's) do not depend on the schedule. Expressions evaluated inside a
+    pool thread (a nested select) run serially there, so the pool cannot wait on itself.
+    """
+    workers = min(len(exprs), n_threads_for(table.num_rows))
+    if workers < 2 or threading.current_thread().name.startswith(_POOL_PREFIX):
+        return [evaluate(e, table) for e in exprs]
+    futures = [_pool(workers).submit(evaluate, e, table) for e in exprs]
+    return [f.result() for f in futures]
+
+
 def evaluate(expr: Expr, table: pa.Table) -> Value:
     """Evaluate one (expanded) expression against ``table``."""
     fn = _EVALUATORS.get(expr.op)
@@ -557,10 +589,13 @@ def _eval_when(expr: Expr, table: pa.Table) -> Value:
     choices = [as_array(v, "value").cast(target) for v in [*thens, other]]
     if pat.is_dictionary(target):
         choices = [c.cast(target.value_type) for c in choices]
-    result = pc.case_when(
-        pc.make_struct(*cond_arrays, field_names=[f"c{i}" for i in range(len(cond_arrays))]),
-        *choices,
-    )
+    if len(cond_arrays) == 1:  # if_else skips case_when's struct of conditions (~20% faster)
+        result = pc.if_else(cond_arrays[0], *choices)
+    else:
+        result = pc.case_when(
+            pc.make_struct(*cond_arrays, field_names=[f"c{i}" for i in range(len(cond_arrays))]),
+            *choices,
+        )
     if all_scalar:
         return result[0]
     return pa.chunked_array([result])

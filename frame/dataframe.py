@@ -294,9 +294,8 @@ class DataFrame:
             (v if isinstance(v, Expr) else col(v) if isinstance(v, str) else _eval_lit_or_series(v)).alias(k)
             for k, v in named.items()
         ]
-        results = []
-        for e in planned:
-            results.append((e.output_name(), _eval.evaluate(e, self._table)))
+        values = _eval.evaluate_all(planned, self._table)
+        results = [(e.output_name(), v) for e, v in zip(planned, values, strict=True)]
         _eval.check_unique_names([n for n, _ in results])
         return results
 
