@@ -3,7 +3,8 @@
 Architecture (one definition of each transform, two executions)::
 
     Pipeline.fit(df)            resolve selectors -> fit each Step on the working columns
-         |                      (working columns: raw Arrow arrays or float64 NumPy arrays)
+         |                      (working columns: raw Arrow arrays, float64 NumPy arrays, and
+         |                      one Block per one-hot block, whatever its width)
          v
     Step._batch(cols)           vectorised NumPy/pyarrow.compute over whole columns
     Step._row_op()              a closure over plain Python floats/dicts, built once at fit
@@ -22,7 +23,7 @@ from __future__ import annotations
 import copy
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,7 @@ from frame.exceptions import (
     InvalidOperationError,
     SchemaError,
 )
+from frame.ml._layout import Schema
 
 __all__ = [
     "FLOAT",
@@ -250,8 +252,12 @@ class Selector:
             return out
         return cls(d.get("names"), d.get("dtypes"), d.get("pattern"), d.get("exclude") or ())
 
-    def resolve(self, schema: dict[str, pa.DataType]) -> list[str]:
+    def resolve(self, schema: Mapping[str, pa.DataType]) -> list[str]:
         """The selected names, always in schema (column) order.
+
+        ``schema`` is a mapping of name to type, or the pipeline's block-aware
+        :class:`~frame.ml._layout.Schema`, against which a one-hot block's names are listed
+        only when selected (by a dtype class that includes float features, or a pattern).
 
         Examples
         --------
@@ -260,27 +266,28 @@ class Selector:
         >>> ml.by_name("b", "a").resolve({"a": pa.int64(), "b": pa.string()})
         ['a', 'b']
         """
+        schema = Schema.of(schema)
         if self._union:
             picked: set[str] = set()
             for s in self._union:
                 picked.update(s.resolve(schema))
-            return [n for n in schema if n in picked]
+            return schema.order(picked)
+        wanted = None
         if self.names is not None:
             for n in self.names:
                 if n not in schema:
-                    raise ColumnNotFoundError.for_name(n, schema)
+                    raise ColumnNotFoundError.for_name(n, schema.hint_names())
             wanted = set(self.names)
-            out = [n for n in schema if n in wanted]
-        else:
-            out = list(schema)
         if self.dtypes is not None:
             tests = [_CLASSES[d] for d in self.dtypes]
-            out = [n for n in out if any(f(schema[n]) for f in tests)]
-        if self.pattern is not None:
-            rx = re.compile(self.pattern)
-            out = [n for n in out if rx.search(n)]
-        ex = set(self.exclude)
-        return [n for n in out if n not in ex]
+
+            def keep(t: pa.DataType) -> bool:
+                return any(f(t) for f in tests)
+        else:
+            def keep(t: pa.DataType) -> bool:
+                return True
+        rx = re.compile(self.pattern) if self.pattern is not None else None
+        return schema.select(keep, wanted, rx, set(self.exclude))
 
 
 def by_name(*names: str) -> Selector:
@@ -337,13 +344,66 @@ def as_selector(columns: Any, default: Selector) -> Selector:
 
 
 # ----------------------------------------------------------------------------- conversion
+class Block:
+    """A one-hot block as ONE working column: ``n`` features sharing a code array.
+
+    Row ``i`` holds ``sign[i]`` (1.0 when ``sign`` is None) in feature ``codes[i]`` and +0.0
+    in every other feature of the block; code -1 is a row of zeros. One-hot steps
+    (``OneHot``, ``Hash(output="onehot")``) emit one per block, keyed by
+    ``step._block_key(input)``, so a batch costs O(rows) whatever the width: dense output
+    scatters the codes, sparse output takes its entries from them, and feature ranges come
+    from a ``bincount``. A later step that reads a block feature by name gets an
+    :class:`Indicator` of it (see ``Schema.extract``).
+    """
+
+    __slots__ = ("codes", "n", "sign")
+
+    def __init__(self, codes: np.ndarray, n: int, sign: np.ndarray | None = None):
+        self.codes = codes
+        self.n = n
+        self.sign = sign
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def indicator(self, j: int) -> Indicator:
+        """Feature ``j`` of the block as a lazy column of its own."""
+        return Indicator(self.codes, j) if self.sign is None else SignedIndicator(self.codes, j, self.sign)
+
+    def entries(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(row, feature - lo, value)`` of the nonzeros in features ``lo .. hi-1``."""
+        codes = self.codes
+        if lo == 0 and hi >= self.n:
+            r = np.flatnonzero(codes >= 0)
+        else:
+            r = np.flatnonzero((codes >= lo) & (codes < hi))
+        j = codes[r] - lo if lo else codes[r]
+        return r, j, (np.ones(len(r)) if self.sign is None else self.sign[r])
+
+    def ranges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per feature, the ``(min, max)`` over the rows (``(inf, -inf)`` with no rows)."""
+        codes, sign, n_rows = self.codes, self.sign, len(self.codes)
+        if n_rows == 0:
+            return np.full(self.n, np.inf), np.full(self.n, -np.inf)
+        ok = codes >= 0
+        if sign is None:
+            pos = np.bincount(codes[ok], minlength=self.n)
+            neg = np.zeros_like(pos)
+        else:
+            pos = np.bincount(codes[ok & (sign > 0)], minlength=self.n)
+            neg = np.bincount(codes[ok & (sign < 0)], minlength=self.n)
+        zero = pos + neg < n_rows  # some row holds 0.0 for the feature
+        lo = np.where(neg > 0, -1.0, np.where(zero, 0.0, 1.0))
+        hi = np.where(pos > 0, 1.0, np.where(zero, 0.0, -1.0))
+        return lo, hi
+
+
 class Indicator:
     """A lazy one-hot feature: 1.0 where ``codes == j``, else 0.0.
 
-    One-hot steps emit these (all features of a column share one ``codes`` array), so a
-    sparse output is built from the codes without materialising the dense block. ``sign`` is
-    ``None`` here; :class:`SignedIndicator` carries per-row values instead of 1.0, so every
-    consumer that special-cases indicators tests ``sign is None`` for the plain 0/1 fast path.
+    The working column of a single block feature that a later step reads by name
+    (:meth:`Block.indicator`). ``sign`` is ``None`` here; :class:`SignedIndicator` carries
+    per-row values instead of 1.0.
     """
 
     __slots__ = ("codes", "j")
@@ -363,8 +423,7 @@ class Indicator:
 class SignedIndicator(Indicator):
     """A lazy signed one-hot feature: ``sign[i]`` (+1.0 or -1.0) where ``codes == j``, else +0.0.
 
-    Emitted by ``Hash(output="onehot", alternate_sign=True)``; all features of a block share
-    ``codes`` and ``sign`` (float64, one value per row).
+    A feature of a ``Hash(output="onehot", alternate_sign=True)`` block read by a later step.
     """
 
     __slots__ = ("sign",)
@@ -538,6 +597,27 @@ class Step:
     def _lineage_params(self, name: str, out: str) -> dict[str, Any]:
         st = self.state_ or {}
         return {k: v for k, v in st.get(name, {}).items() if not isinstance(v, list | dict)}
+
+    # ---- one-hot blocks (see frame.ml._layout)
+    def _blocks(self) -> list[tuple[str, Sequence[str]]]:
+        """The one-hot blocks this step emits: ``(input column, feature names)`` each.
+
+        ``outputs_[input]`` are the block's features. ``_batch`` returns the block as one
+        :class:`Block` under ``_block_key(input)`` (instead of a column per feature) and the
+        row op writes its nonzeros ``((j, value), ...)`` under the same key.
+        """
+        return []
+
+    def _block_key(self, name: str) -> tuple[str, str, str]:
+        """The working-column / row-dict key of the block of input ``name``: not a str, so no
+        column name can equal it, and the same for every copy of the fitted step."""
+        return ("#block", type(self).__name__, name)
+
+    def _lineage_block(self, name: str) -> tuple[dict[str, Any], str] | None:
+        """For a block whose names are numbered: the lineage parameters shared by its features
+        and the parameter holding the feature's number (``lineage()`` summarises such a block
+        in one line); None: lineage lists the features one by one."""
+        return None
 
     # ---- standalone use (a one-step pipeline)
     def fit(self, data: Any, y: Any = None) -> Step:

@@ -6,7 +6,7 @@ scipy and torch are optional: they are imported only when asked for.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,31 +14,37 @@ import numpy as np
 import frame as fr
 from frame.exceptions import InvalidOperationError, ShapeError
 
-__all__ = ["OUTPUT_DTYPES", "TorchDataset", "convert_output"]
+__all__ = ["OUTPUT_DTYPES", "FeatureRanges", "TorchDataset", "convert_output"]
 
 OUTPUT_DTYPES: dict[str, Any] = {"float32": np.float32, "float64": np.float64, "float16": np.float16}
 
 
-def quantize_params(lo: Sequence[float], hi: Sequence[float]) -> dict[str, list[Any]]:
-    """Asymmetric per-feature int8 parameters from feature ranges (widened to include 0)."""
-    scales, zps, los, his = [], [], [], []
-    for a, b in zip(lo, hi):
-        a = min(a, 0.0) if math.isfinite(a) else 0.0
-        b = max(b, 0.0) if math.isfinite(b) else 0.0
+def quantize_params(lo: Sequence[float] | np.ndarray, hi: Sequence[float] | np.ndarray) -> dict[str, np.ndarray]:
+    """Asymmetric per-feature int8 parameters from feature ranges (widened to include 0).
+
+    Vectorised; per feature the same IEEE operations as the scalar formula
+    ``a = min(lo, 0.0)``, ``b = max(hi, 0.0)`` (0.0 for a non-finite bound),
+    ``scale = (b - a) / 255`` (1.0 if zero or not finite) and
+    ``zero_point = clip(round_half_even(-128 - a / scale), -128, 127)``.
+    """
+    lo = np.asarray(lo, dtype=np.float64)
+    hi = np.asarray(hi, dtype=np.float64)
+    # min(a, 0.0) keeps a unless 0.0 < a (so -0.0 stays -0.0), as Python's min does
+    a = np.where(np.isfinite(lo), np.where(lo > 0.0, 0.0, lo), 0.0)
+    b = np.where(np.isfinite(hi), np.where(hi < 0.0, 0.0, hi), 0.0)
+    with np.errstate(over="ignore", invalid="ignore"):
         scale = (b - a) / 255.0
-        if scale == 0.0 or not math.isfinite(scale):
-            scale = 1.0
-        zp = min(127, max(-128, round(-128.0 - a / scale)))
-        scales.append(scale)
-        zps.append(int(zp))
-        los.append(a)
-        his.append(b)
-    return {"scale": scales, "zero_point": zps, "min": los, "max": his}
+        scale = np.where((scale == 0.0) | ~np.isfinite(scale), 1.0, scale)
+        zp = np.clip(np.rint(-128.0 - a / scale), -128, 127).astype(np.int64)
+    return {"scale": scale, "zero_point": zp, "min": a, "max": b}
 
 
-def dequantize_params(q: dict[str, list[Any]], features: Sequence[str]) -> fr.DataFrame:
-    return fr.DataFrame({"feature": list(features), "scale": q["scale"],
-                         "zero_point": q["zero_point"], "min": q["min"], "max": q["max"]})
+def dequantize_params(q: dict[str, Any], features: Any) -> fr.DataFrame:
+    names = features.arrow() if hasattr(features, "arrow") else list(features)
+    return fr.DataFrame({"feature": names, "scale": np.asarray(q["scale"], dtype=np.float64),
+                         "zero_point": np.asarray(q["zero_point"], dtype=np.int64),
+                         "min": np.asarray(q["min"], dtype=np.float64),
+                         "max": np.asarray(q["max"], dtype=np.float64)})
 
 
 def quantize_batch(x64: np.ndarray, scale: Sequence[float], zero_point: Sequence[int]) -> np.ndarray:
@@ -71,69 +77,58 @@ def quantize_row(vals: Sequence[float] | np.ndarray, scale: Sequence[float],
     return out
 
 
-def _indicator_groups(cols: dict[str, Any], features: Sequence[str]) -> tuple[list[Any], list[int]]:
-    """The indicator features grouped by shared ``(codes, sign)``, and the other positions.
+# ----------------------------------------------------------------------------- assembly
+# ``features`` is the pipeline's FeatureList: plain features (a working column each, read by
+# name) and block runs (``cols[slice.key]`` is a Block; the run is its features lo .. hi-1).
+def _available_memory() -> int | None:
+    """``MemAvailable`` of ``/proc/meminfo`` in bytes; None where that does not exist."""
+    try:
+        with open("/proc/meminfo") as f:
+            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError):  # pragma: no cover - not Linux
+        return None
 
-    Returns ``([(an indicator of the group, [j, ...], [feature position, ...]), ...],
-    [positions of the non-indicator features])``. A one-hot block's features come in a run,
-    so each indicator is first checked against the previous one's group: a 2**20-feature
-    block is grouped at list-append speed.
+
+def check_dense_size(n_rows: int, n_features: int, itemsize: int) -> None:
+    """Raise ``MemoryError`` before building a dense output that cannot fit in memory.
+
+    Only outputs over 1 GiB are checked, against the memory the system reports available
+    (nothing is checked where it reports none).
     """
-    from frame.ml._base import Indicator
+    need = n_rows * n_features * itemsize
+    if need <= 1 << 30:
+        return
+    avail = _available_memory()
+    if avail is not None and need > avail:
+        raise MemoryError(
+            f"a dense {n_rows} x {n_features} output needs {need / 2**30:.1f} GiB, more than the "
+            f"{avail / 2**30:.1f} GiB of memory available; use output='sparse' (one entry per "
+            "row and one-hot block) or transform fewer rows at a time"
+        )
 
-    groups: dict[tuple[int, int], tuple[Any, list[int], list[int]]] = {}
-    rest: list[int] = []
-    last_codes = last_sign = js = pos = None
-    for p, f in enumerate(features):
-        c = cols[f]
-        if not isinstance(c, Indicator):
-            rest.append(p)
+
+def fill_blocks(x: np.ndarray, cols: dict[str, Any], features: Any) -> list[tuple[int, str]]:
+    """Write the block runs into their rows of ``x`` (features x rows): zeros, then one scatter
+    of the block's codes (the values ``Indicator.dense()`` gives: 1.0 or the sign, +0.0
+    elsewhere). Returns ``(position, name)`` of the plain features, which the caller writes."""
+    rest: list[tuple[int, str]] = []
+    for e, p in features.starts():
+        if isinstance(e, str):
+            rest.append((p, e))
             continue
-        if c.codes is not last_codes or c.sign is not last_sign:
-            g = groups.get((id(c.codes), id(c.sign)))
-            if g is None:
-                g = groups[(id(c.codes), id(c.sign))] = (c, [], [])
-            _, js, pos = g
-            last_codes, last_sign = c.codes, c.sign
-        js.append(c.j)
-        pos.append(p)
-    return list(groups.values()), rest
-
-
-def _hot_entries(first: Any, js: list[int], f_pos: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row, feature position, value) of the nonzeros of one indicator group."""
-    codes = first.codes
-    top = max(max(js), int(codes.max(initial=-1)))
-    m = np.full(top + 2, -1, dtype=np.int64)  # m[-1] stays -1 for code -1
-    m[js] = f_pos
-    target = m[codes]
-    r = np.flatnonzero(target >= 0)
-    return r, target[r], (np.ones(len(r)) if first.sign is None else first.sign[r])
-
-
-def fill_indicators(x: np.ndarray, cols: dict[str, Any], features: Sequence[str]) -> list[int]:
-    """Write the indicator features into their rows of ``x`` (features x rows).
-
-    Each group sharing codes (a one-hot block) is zeroed and gets its one value per row in
-    one scatter, instead of one comparison per feature; the values are those of
-    ``Indicator.dense()`` (1.0 or the sign; +0.0 elsewhere). Returns the positions of the
-    other features, which the caller writes.
-    """
-    groups, rest = _indicator_groups(cols, features)
-    for first, js, f_pos in groups:
-        x[f_pos] = 0.0
-        r, f, v = _hot_entries(first, js, f_pos)
-        x[f, r] = v
+        x[p:p + e.width] = 0.0
+        r, j, v = cols[e.key].entries(e.lo, e.hi)
+        x[p + j, r] = v
     return rest
 
 
-def assemble_sparse(cols: dict[str, Any], features: Sequence[str], n_rows: int, dtype: Any) -> Any:
+def assemble_sparse(cols: dict[str, Any], features: Any, n_rows: int, dtype: Any) -> Any:
     """A ``scipy.sparse.csr_matrix`` (rows x features) straight from the working columns.
 
-    One-hot features (:class:`~frame.ml._base.Indicator`, signed or not) are taken from their
-    shared code arrays: one entry per row and block, valued 1.0 or the row's sign, and no
-    dense block is built (a 2**20-bucket ``Hash`` block costs O(rows + buckets)). Other
-    features contribute their non-zero entries (NaN is stored explicitly).
+    A block run contributes its entries from the block's codes (one per row and block, valued
+    1.0 or the row's sign), so no dense block is built and the cost is O(rows) per block
+    whatever its width. Plain features contribute their non-zero entries (NaN is stored
+    explicitly).
     """
     try:
         import scipy.sparse as sp
@@ -147,18 +142,18 @@ def assemble_sparse(cols: dict[str, Any], features: Sequence[str], n_rows: int, 
     rows: list[np.ndarray] = []
     cols_: list[np.ndarray] = []
     vals: list[np.ndarray] = []
-    groups, rest = _indicator_groups(cols, features)
-    for f_idx in rest:
-        x = to_float(cols[features[f_idx]])
-        nz = np.flatnonzero(x != 0.0)
-        rows.append(nz)
-        cols_.append(np.full(len(nz), f_idx, dtype=np.int64))
-        vals.append(x[nz])
-    for first, js, f_pos in groups:
-        r, f, v = _hot_entries(first, js, f_pos)
-        rows.append(r)
-        cols_.append(f)
-        vals.append(v)
+    for e, p in features.starts():
+        if isinstance(e, str):
+            x = to_float(cols[e])
+            nz = np.flatnonzero(x != 0.0)
+            rows.append(nz)
+            cols_.append(np.full(len(nz), p, dtype=np.int64))
+            vals.append(x[nz])
+        else:
+            r, j, v = cols[e.key].entries(e.lo, e.hi)
+            rows.append(r)
+            cols_.append(j + p)
+            vals.append(v)
     r = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
     c = np.concatenate(cols_) if cols_ else np.empty(0, dtype=np.int64)
     v = np.concatenate(vals) if vals else np.empty(0)
@@ -167,42 +162,59 @@ def assemble_sparse(cols: dict[str, Any], features: Sequence[str], n_rows: int, 
     return sp.csr_matrix((v, (r, c)), shape=(n_rows, len(features)), dtype=dtype)
 
 
-def feature_ranges(cols: dict[str, Any], features: Sequence[str]) -> dict[str, list[float]]:
-    """The ``[min, max]`` of every feature over the working columns, NaN ignored.
+def feature_ranges(cols: dict[str, Any], features: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The ``min`` and ``max`` of every feature over the working columns (NaN ignored), as two
+    float64 arrays in feature order; ``(inf, -inf)`` for a feature without a value.
 
-    ``[inf, -inf]`` when a feature has no value. Indicator features are summarised from their
-    shared codes with one ``bincount`` per block instead of materialising each 0/1 column, so
-    a wide one-hot block costs O(rows + features), not O(rows x features).
+    A block is summarised from its codes with a ``bincount`` (:meth:`Block.ranges`), never
+    materialising its 0/1 columns: O(rows + width) per block.
     """
     from frame.ml._base import to_float
 
-    ranges: list[list[float]] = [[]] * len(features)
-    groups, rest = _indicator_groups(cols, features)
-    for p in rest:
-        x = to_float(cols[features[p]])
-        seen = x[~np.isnan(x)]
-        ranges[p] = [float(seen.min()), float(seen.max())] if len(seen) else [math.inf, -math.inf]
-    for first, js, f_pos in groups:
-        codes, sign, n = first.codes, first.sign, len(first.codes)
-        if n == 0:
-            for p in f_pos:
-                ranges[p] = [math.inf, -math.inf]
+    n = len(features)
+    lo, hi = np.empty(n), np.empty(n)
+    done: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
+    for e, p in features.starts():
+        if isinstance(e, str):
+            x = to_float(cols[e])
+            seen = x[~np.isnan(x)]
+            lo[p], hi[p] = (seen.min(), seen.max()) if len(seen) else (math.inf, -math.inf)
             continue
-        size = max(max(js), int(codes.max(initial=-1))) + 1
-        ok = codes >= 0
-        j = np.asarray(js, dtype=np.int64)
-        if sign is None:
-            pos = np.bincount(codes[ok], minlength=size)[j]
-            neg = np.zeros_like(pos)
-        else:
-            pos = np.bincount(codes[ok & (sign > 0)], minlength=size)[j]
-            neg = np.bincount(codes[ok & (sign < 0)], minlength=size)[j]
-        zero = pos + neg < n  # some row holds 0.0 for the feature
-        lo = np.where(neg > 0, -1.0, np.where(zero, 0.0, 1.0))
-        hi = np.where(pos > 0, 1.0, np.where(zero, 0.0, -1.0))
-        for p, a, b in zip(f_pos, lo.tolist(), hi.tolist(), strict=True):
-            ranges[p] = [a, b]
-    return dict(zip(features, ranges, strict=True))
+        if e.key not in done:
+            done[e.key] = cols[e.key].ranges()
+        blo, bhi = done[e.key]
+        lo[p:p + e.width] = blo[e.lo:e.hi]
+        hi[p:p + e.width] = bhi[e.lo:e.hi]
+    return lo, hi
+
+
+class FeatureRanges(Mapping[str, list[float]]):
+    """The training range of every feature: ``ranges[name] == [min, max]``.
+
+    Backed by two float64 arrays in feature order (``.min``, ``.max``), so a wide block costs
+    16 bytes per feature and no Python object per feature.
+    """
+
+    def __init__(self, lo: np.ndarray, hi: np.ndarray, features: Any):
+        self.min = np.asarray(lo, dtype=np.float64)
+        self.max = np.asarray(hi, dtype=np.float64)
+        self.features = features
+
+    def __getitem__(self, name: str) -> list[float]:
+        p = self.features.find(name) if hasattr(self.features, "find") else (
+            self.features.index(name) if name in self.features else -1)
+        if p < 0:
+            raise KeyError(name)
+        return [float(self.min[p]), float(self.max[p])]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.features)
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    def __repr__(self) -> str:
+        return f"FeatureRanges({len(self)} features)"
 
 
 def convert_output(x: np.ndarray, names: Sequence[str], output: str) -> Any:

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 import frame as fr
 from frame.dtypes import type_name
@@ -31,13 +32,16 @@ from frame.ml._base import (
     family,
     to_float,
 )
+from frame.ml._layout import BlockSlice, FeatureList, Schema, block_names
 from frame.ml._output import (
     OUTPUT_DTYPES,
+    FeatureRanges,
     assemble_sparse,
+    check_dense_size,
     convert_output,
     dequantize_params,
     feature_ranges,
-    fill_indicators,
+    fill_blocks,
     quantize_batch,
     quantize_params,
     quantize_row,
@@ -88,49 +92,75 @@ def _narrow_op(specs: list[tuple[str, str]]) -> Any:
     return op
 
 
-# Sparse row blocks. A block step (``step._row_blocks()`` lists ``(key, names)``; e.g.
-# ``Hash(output="onehot")``) writes only its nonzeros into the row dict,
-# ``v[key] = ((j, value), ...)`` meaning ``names[j] = value`` and every other name 0.0, so a
-# 2**20-feature block costs O(1) per record. A block that reaches the output untouched (its
-# names are a run of the output features, in order, and no later step reads any of them) is
-# scattered straight into the output vector; otherwise it is expanded into named values
-# right after its step (O(block) per record, only for such pipelines).
-def _row_plan(steps: Sequence[tuple[str, Step]], step_ops: Sequence[Any],
-              features: list[str]) -> tuple[list[Any], Any]:
-    """The row ops (expansions inserted after their step) and the row layout.
+# One-hot blocks (see frame.ml._layout). A block step (``step._blocks()``: OneHot,
+# Hash(output="onehot")) emits a block as ONE working column (a ``Block`` under
+# ``step._block_key(input)``) on the batch path, and on the row path writes only its nonzeros
+# into the row dict, ``v[key] = ((j, value), ...)`` meaning feature ``j`` of the block is
+# ``value`` and every other 0.0. Block features that a later step reads by name are
+# *extracted* right after the block's step (batch: an Indicator column each; row: a named
+# value each); the rest reach the output as block runs of the FeatureList.
+ROW_EXPAND_MAX = 64  # row path: blocks up to this width are written as named values
 
-    The layout is None when no block is scattered (a row is ``[v[f] for f in features]``),
-    else ``(positions of the other features, their names, ((key, offset), ...))``.
+
+def _block_plan(steps: Sequence[tuple[str, Step]]) -> list[list[tuple[Any, Any, list[tuple[str, int]]]]]:
+    """Per step, its blocks: ``(key, names, [(name, j) read by a later step, ...])``."""
+    plan = []
+    for k, (_, step) in enumerate(steps):
+        blocks = []
+        for n, names in step._blocks():
+            names = block_names(names)
+            read: dict[str, int] = {}
+            for _, later in steps[k + 1:]:
+                for c in (*later.columns_in_, *getattr(later, "_extra_inputs", list)()):
+                    j = names.find(c)
+                    if j >= 0:
+                        read[c] = j
+            blocks.append((step._block_key(n), names, sorted(read.items(), key=lambda t: t[1])))
+        plan.append(blocks)
+    return plan
+
+
+def _row_plan(plan: list[list[tuple[Any, Any, list[tuple[str, int]]]]], step_ops: Sequence[Any],
+              features: FeatureList) -> tuple[list[Any], Any, list[str]]:
+    """The row ops (block expansions/extractions inserted after their step), the row layout
+    and the flat feature names (when the layout is None).
+
+    A block wider than ``ROW_EXPAND_MAX`` is scattered straight into the output vector (O(1)
+    per record), its extracted features written as named values; a narrower one is expanded
+    into named values (the row is then a plain list when no block is scattered). The layout
+    is None when no block is scattered (a row is ``[v[f] for f in flat]``), else
+    ``(positions of the named features, their names, ((key, base, lo, hi), ...))``.
     """
     ops: list[Any] = []
-    direct: list[tuple[Any, int, int]] = []
-    pos: dict[str, int] = {}
-    for k, ((_, step), op) in enumerate(zip(steps, step_ops, strict=True)):
+    scatter: set[Any] = set()
+    for blocks, op in zip(plan, step_ops, strict=True):
         ops.append(op)
-        for key, names in getattr(step, "_row_blocks", list)():
-            if not pos:
-                pos = {f: i for i, f in enumerate(features)}
-            block = set(names)
-            read_later = any(
-                not block.isdisjoint([*s.columns_in_, *getattr(s, "_extra_inputs", list)()])
-                for _, s in steps[k + 1:]
-            )
-            off = pos.get(names[0], -1) if names else -1
-            if off >= 0 and features[off:off + len(names)] == names and not read_later:
-                direct.append((key, off, len(names)))
+        for key, names, read in blocks:
+            if len(names) > ROW_EXPAND_MAX:
+                scatter.add(key)
+                if read:
+                    ops.append(_extract_op(key, read))
             else:
-                ops.append(_expand_op(key, names))
-    if not direct:
-        return ops, None
-    in_block = np.zeros(len(features), dtype=bool)
-    for _, off, n in direct:
-        in_block[off:off + n] = True
-    dense = np.flatnonzero(~in_block)
-    return ops, (dense, tuple(features[i] for i in dense), tuple((key, off) for key, off, _ in direct))
+                ops.append(_expand_op(key, list(names)))
+    if not any(isinstance(e, BlockSlice) and e.key in scatter for e in features.entries):
+        return ops, None, list(features)
+    pos: list[int] = []
+    names: list[str] = []
+    runs: list[tuple[Any, int, int, int]] = []
+    for e, p in features.starts():
+        if isinstance(e, str):
+            pos.append(p)
+            names.append(e)
+        elif e.key in scatter:
+            runs.append((e.key, p - e.lo, e.lo, e.hi))
+        else:
+            pos.extend(range(p, p + e.width))
+            names.extend(e.names.iter(e.lo, e.hi))
+    return ops, (np.asarray(pos, dtype=np.int64), tuple(names), tuple(runs)), []
 
 
 def _expand_op(key: Any, names: list[str]) -> Any:
-    """A row op writing a block's nonzeros as named values (the rest of the block 0.0)."""
+    """A row op writing a block's features as named values (the nonzeros, the rest 0.0)."""
     zeros = dict.fromkeys(names, 0.0)
 
     def op(v: dict) -> None:
@@ -141,16 +171,67 @@ def _expand_op(key: Any, names: list[str]) -> Any:
     return op
 
 
-def _row_vector(v: dict, n: int, layout: Any) -> np.ndarray:
-    """The float64 features of a row with scattered blocks (see :func:`_row_plan`)."""
-    dense, names, blocks = layout
-    out = np.zeros(n)
-    if names:  # the same conversion as np.array(list, dtype=float64) on the list path
-        out[dense] = np.array([v[f] for f in names], dtype=np.float64)
-    for key, off in blocks:
+def _extract_op(key: Any, read: list[tuple[str, int]]) -> Any:
+    """A row op writing the block features later steps read as named values."""
+    zeros = dict.fromkeys((name for name, _ in read), 0.0)
+    by_j = {j: name for name, j in read}
+
+    def op(v: dict) -> None:
+        v.update(zeros)
         for j, x in v[key]:
-            out[off + j] = x
+            name = by_j.get(j)
+            if name is not None:
+                v[name] = x
+
+    return op
+
+
+def _row_vector(v: dict, n: int, layout: Any, dtype: Any = np.float64) -> np.ndarray:
+    """The features of a row with scattered blocks (see :func:`_row_plan`), as ``dtype``.
+
+    Written straight into the output dtype: fresh zeroed memory, then the named features
+    (float64 values rounded once by the assignment, as ``astype`` rounds) and each block's
+    nonzeros, so a wide block costs only the pages its values touch.
+    """
+    dense, names, runs = layout
+    out = np.zeros(n, dtype=dtype)
+    if names:  # the same conversion as np.array(list, dtype=float64) on the list path
+        with np.errstate(over="ignore"):  # float32/16 overflow to inf is the documented result
+            out[dense] = np.array([v[f] for f in names], dtype=np.float64)
+    for key, base, lo, hi in runs:
+        for j, x in v[key]:
+            if lo <= j < hi:
+                out[base + j] = x
     return out
+
+
+def _block_feature_lineage(rec: dict[str, Any], step: Step, name: str) -> dict[str, Any]:
+    """The lineage of one feature of a block, from the block's record."""
+    return {"inputs": rec["inputs"], "steps": [*rec["steps"], {
+        "step": rec["step"], "class": type(step).__name__,
+        "params": step._lineage_params(rec["input"], name)}]}
+
+
+def _lineage_line(name: str, e: dict[str, Any]) -> str:
+    chain = " -> ".join(
+        f"{s['step']}({', '.join(f'{k}={v!r}' for k, v in s['params'].items())})"
+        for s in e["steps"]
+    ) or "passthrough"
+    return f"{name} <- {', '.join(e['inputs'])}: {chain}"
+
+
+class _Span:
+    """A parameter that runs over a block ("0..1023"), shown by ``lineage(as_text=True)``."""
+
+    def __init__(self, lo: int, hi: int):
+        self.lo, self.hi = lo, hi
+
+    def __repr__(self) -> str:
+        return repr(self.lo) if self.hi == self.lo else f"{self.lo}..{self.hi}"
+
+
+_PLACEHOLDER = "\x00feature\x00"  # stands for the per-feature parameter in a block's lineage
+_LINEAGE_CHUNK = 1 << 20  # features per Arrow chunk of a block's lineage
 
 
 class Pipeline:
@@ -232,11 +313,16 @@ class Pipeline:
         self.steps_: list[tuple[str, Step]] | None = None
         self.input_schema_: dict[str, pa.DataType] = {}
         self.keyed_inputs_: list[str] = []
-        self.features_: list[str] = []
-        self.lineage_: dict[str, dict[str, Any]] = {}
-        self.feature_ranges_: dict[str, list[float]] = {}
+        self.features_: FeatureList = FeatureList([])
+        self.lineage_: dict[str, dict[str, Any]] = {}  # plain features
+        self.block_lineage_: dict[Any, dict[str, Any]] = {}  # block key -> its record
+        self.feature_ranges_: Any = {}
         self.quantization_: dict[str, Any] | None = None
         self._ops: list[Any] = []
+        self._row_layout: Any = None
+        self._flat: list[str] = []  # the feature names when the row layout is None
+        self._block_plan: list[Any] = []
+        self._qrow: Any = None
         self._checked_ops: list[tuple[Any, Any, Any]] = []  # (op, unknown check, names)
         self._unknown_keys: list[str] = []  # the unknown_mask columns (without "any")
         self._unknown_pos: dict[str, int] = {}
@@ -333,16 +419,18 @@ class Pipeline:
 
     def _fit_impl(self, data: Any, y: Any, *, clone: bool) -> Pipeline:
         df, target = self._target(as_frame(data), y)
-        schema: dict[str, pa.DataType] = dict(df.schema)
-        cols: dict[str, Any] = {n: df._table.column(n) for n in schema}
-        raw = set(schema)  # names still holding raw input values
+        schema = Schema.of(dict(df.schema))
+        cols: dict[Any, Any] = {n: df._table.column(n) for n in schema.types}
+        raw = set(schema.types)  # names still holding raw input values
         required: dict[str, pa.DataType] = {}
         keyed: set[str] = set()  # raw inputs used as categories / keys
         produced: set[str] = set()
         lineage: dict[str, dict[str, Any]] = {
-            n: {"inputs": [n], "steps": []} for n in schema
+            n: {"inputs": [n], "steps": []} for n in schema.types
         }
+        block_lineage: dict[Any, dict[str, Any]] = {}
         fitted: list[tuple[str, Step]] = []
+        by_name: dict[str, Step] = {}
         for sname, step0 in self.steps:
             step = step0._clone() if clone else step0
             step._cache = {}
@@ -353,13 +441,17 @@ class Pipeline:
             extra = list(getattr(step, "_extra_inputs", list)())
             if extra:
                 step._check_extra(schema)
-            avail = {n: t for n, t in schema.items() if n not in extra}
-            names = as_selector(step.columns, step.default_columns).resolve(avail)
+            names = as_selector(step.columns, step.default_columns).resolve(schema.without(extra))
             if not names:
                 raise InvalidOperationError(
                     f"step {sname!r} ({type(step).__name__}) selected no columns; columns "
-                    f"available at this point: {', '.join(schema) or '(none)'}"
+                    f"available at this point: {', '.join(schema.hint_names()) or '(none)'}"
                 )
+            # block features read by name become columns of their own
+            schema, pulled = schema.extract(names)
+            for name, piece, j in pulled:
+                cols[name] = cols[piece.key].indicator(j)
+                lineage[name] = _block_feature_lineage(block_lineage[piece.key], by_name[piece.step], name)
             for n in names:
                 step._check_input(n, schema[n])
             step.columns_in_ = names
@@ -371,92 +463,142 @@ class Pipeline:
                         keyed.add(n)
             outs = step._fit_transform(cols, target)
             step.outputs_ = {n: step._output_names(n) for n in names}
-            # new schema: consumed inputs are replaced in place; appended outputs go last
-            new_names = [o for n in names for o in step.outputs_[n]]
+            blocks = {n: block_names(b) for n, b in step._blocks()}
             consumed = set(names) if step.consumes else set()
-            for o in new_names:
-                if o in schema and o not in consumed:
-                    raise DuplicateError(
-                        f"step {sname!r} would create column {o!r}, which already exists; "
-                        "rename the input or drop it first"
-                    )
-            if len(set(new_names)) != len(new_names):
-                raise DuplicateError(f"step {sname!r} produces duplicate feature names")
+            self._check_new_names(sname, step, names, blocks, schema.without(consumed))
+            # new schema: consumed inputs are replaced in place; appended outputs go last
             out_type = getattr(step, "_out_type", None)
-            new_schema: dict[str, pa.DataType] = {}
-            for n, t in schema.items():
-                if n in consumed:
-                    for o in step.outputs_[n]:
-                        new_schema[o] = out_type(n, o) if out_type else FLOAT
-                else:
-                    new_schema[n] = t
+            types = dict(schema.types)
+
+            def entries_of(n: str, step: Step = step, blocks: dict = blocks, out_type: Any = out_type,
+                           types: dict = types, sname: str = sname) -> list[Any]:
+                if n in blocks:
+                    b = blocks[n]
+                    return [BlockSlice(sname, n, step._block_key(n), b, 0, len(b))] if len(b) else []
+                for o in step.outputs_[n]:
+                    types[o] = out_type(n, o) if out_type else FLOAT
+                return list(step.outputs_[n])
+
+            entries: list[Any] = []
+            for e in schema.entries:
+                entries.extend(entries_of(e) if isinstance(e, str) and e in consumed else (e,))
             if not step.consumes:
                 for n in names:
-                    for o in step.outputs_[n]:
-                        new_schema[o] = out_type(n, o) if out_type else FLOAT
-            # lineage
+                    entries.extend(entries_of(n))
+            # lineage: a record per plain output, one per block
             sources = getattr(step, "_sources", None)
             for n in names:
+                if n in blocks:
+                    b = blocks[n]
+                    if len(b):
+                        inputs, chain = self._chain(lineage, sources(b[0]) if sources else [n])
+                        block_lineage[step._block_key(n)] = {"step": sname, "input": n,
+                                                             "inputs": inputs, "steps": chain}
+                    continue
                 for o in step.outputs_[n]:
-                    src = sources(o) if sources else [n]
-                    inputs: list[str] = []
-                    chain: list[dict[str, Any]] = []
-                    for s in src:
-                        for i in lineage[s]["inputs"]:
-                            if i not in inputs:
-                                inputs.append(i)
-                        for c in lineage[s]["steps"]:
-                            if c not in chain:
-                                chain.append(c)
+                    inputs, chain = self._chain(lineage, sources(o) if sources else [n])
                     chain = [*chain, {"step": sname, "class": type(step).__name__,
                                       "params": step._lineage_params(n, o)}]
                     lineage[o] = {"inputs": inputs, "steps": chain}
             for n in consumed:
                 raw.discard(n)
-            for o in new_names:
-                raw.discard(o)
-                produced.add(o)
+            for n in names:
+                if n not in blocks:
+                    for o in step.outputs_[n]:
+                        raw.discard(o)
+                        produced.add(o)
             cols.update(outs)
-            schema = new_schema
+            schema = Schema(entries, types)
             fitted.append((sname, step))
-        features = []
-        for n, t in schema.items():
-            passthrough = (self.remainder == "passthrough" and n in raw
+            by_name[sname] = step
+        features: list[Any] = []
+        for e in schema.entries:
+            if isinstance(e, BlockSlice):
+                features.append(e)  # block features are produced float features
+                continue
+            t = schema.types[e]
+            passthrough = (self.remainder == "passthrough" and e in raw
                            and family(t) in ("float", "int", "bool"))
-            if n in produced or passthrough:
+            if e in produced or passthrough:
                 if family(t) not in ("float", "int", "bool", "null"):
                     raise SchemaError(
-                        f"column {n!r} reaches the output as {type_name(t)}; encode it "
+                        f"column {e!r} reaches the output as {type_name(t)}; encode it "
                         "(OneHot, Ordinal, TargetEncode, CountEncode, Hash) or leave it to "
                         "remainder='drop'"
                     )
-                if n in raw:
-                    required[n] = t
-                features.append(n)
+                if e in raw:
+                    required[e] = t
+                features.append(e)
         if not features:
             raise InvalidOperationError("the pipeline produces no features")
         self.steps_ = fitted
-        self.features_ = features
+        self.features_ = FeatureList(features)
         self.input_schema_ = {n: required[n] for n in df.columns if n in required}
         self.keyed_inputs_ = sorted(keyed)
-        self.lineage_ = {f: lineage[f] for f in features}
+        self.lineage_ = {f: lineage[f] for f in features if isinstance(f, str)}
+        self.block_lineage_ = {e.key: block_lineage[e.key] for e in features if isinstance(e, BlockSlice)}
         self._train_cols = cols  # for fit_transform; released by fit / fit_transform
         # training range of every feature (int8 quantization, lineage)
-        self.feature_ranges_ = feature_ranges(cols, features)
+        self.feature_ranges_ = FeatureRanges(*feature_ranges(cols, self.features_), self.features_)
         self.quantization_ = None
         self._compile()
         return self
+
+    @staticmethod
+    def _chain(lineage: dict[str, dict[str, Any]], sources: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
+        """The inputs and the step chain behind ``sources`` (deduplicated, in order)."""
+        inputs: list[str] = []
+        chain: list[dict[str, Any]] = []
+        for s in sources:
+            for i in lineage[s]["inputs"]:
+                if i not in inputs:
+                    inputs.append(i)
+            for c in lineage[s]["steps"]:
+                if c not in chain:
+                    chain.append(c)
+        return inputs, chain
+
+    @staticmethod
+    def _check_new_names(sname: str, step: Step, names: list[str], blocks: dict[str, Any],
+                         rest: Schema) -> None:
+        """Raise DuplicateError if a new output name exists already or twice among the new."""
+        new = Schema([], {})
+        for n in names:
+            if n in blocks:
+                b = blocks[n]
+                hit = rest.collision(block=b)
+                if hit is not None:
+                    raise DuplicateError(
+                        f"step {sname!r} would create column {hit!r}, which already exists; "
+                        "rename the input or drop it first"
+                    )
+                if new.collision(block=b) is not None:
+                    raise DuplicateError(f"step {sname!r} produces duplicate feature names")
+                new = Schema([*new.entries, BlockSlice(sname, n, step._block_key(n), b, 0, len(b))], new.types)
+                continue
+            outs = list(step.outputs_[n])
+            for o in outs:
+                if o in rest:
+                    raise DuplicateError(
+                        f"step {sname!r} would create column {o!r}, which already exists; "
+                        "rename the input or drop it first"
+                    )
+            if len(set(outs)) != len(outs) or new.collision(outs) is not None:
+                raise DuplicateError(f"step {sname!r} produces duplicate feature names")
+            new = Schema([*new.entries, *outs], {**new.types, **dict.fromkeys(outs, FLOAT)})
 
     def _compile(self) -> None:
         """Build the row path: one closure per step, fixed required keys and feature order."""
         assert self.steps_ is not None
         step_ops = [step._row_op() for _, step in self.steps_]
-        self._ops, self._row_layout = _row_plan(self.steps_, step_ops, self.features_)
+        self._block_plan = _block_plan(self.steps_)
+        self._ops, self._row_layout, self._flat = _row_plan(self._block_plan, step_ops, self.features_)
+        self._qrow = None
         narrow = [(n, "f" if t.bit_width == 32 else "e") for n, t in self.input_schema_.items()
                   if pa.types.is_floating(t) and t.bit_width < 64 and n not in self.keyed_inputs_]
         if narrow:  # a float32/float16 input: round the record's value as the batch column is
             self._ops.insert(0, _narrow_op(narrow))
-        raw = [f for f in self.features_ if f in self.input_schema_]  # passthrough inputs
+        raw = [f for _, f in self.features_.plain() if f in self.input_schema_]  # passthrough inputs
         if raw:
             def passthrough(v: dict, raw: list = raw, nan: float = float("nan")) -> None:
                 for n in raw:
@@ -543,11 +685,15 @@ class Pipeline:
     # ------------------------------------------------------------------ batch path
     def _run(self, cols: dict[str, Any], unknown: dict[str, np.ndarray] | None) -> dict[str, Any]:
         with np.errstate(all="ignore"):  # inf/NaN inputs are data, not warnings
-            for sname, step in self._require_fitted():
+            for (sname, step), blocks in zip(self._require_fitted(), self._block_plan, strict=True):
                 if unknown is not None:
                     for c, m in step._unknown(cols).items():
                         unknown[f"{sname}.{c}"] = m
                 cols.update(step._batch(cols))
+                for key, _, read in blocks:  # block features later steps read by name
+                    if read:
+                        block = cols[key]
+                        cols.update((name, block.indicator(j)) for name, j in read)
         return cols
 
     def _assemble(self, cols: dict[str, Any], dtype: str) -> np.ndarray:
@@ -556,10 +702,11 @@ class Pipeline:
         # assignment rounds to nearest like the row path's single rounding, so no float64
         # matrix is built (int8 quantizes from float64)
         target = np.float64 if dtype == "int8" else OUTPUT_DTYPES[dtype]
+        check_dense_size(n, len(self.features_), np.dtype(target).itemsize)
         x = np.empty((len(self.features_), n), dtype=target)
         with np.errstate(over="ignore"):  # float16 overflow to inf is the documented result
-            for j in fill_indicators(x, cols, self.features_):  # one-hot blocks: one scatter each
-                x[j] = to_float(cols[self.features_[j]])
+            for p, name in fill_blocks(x, cols, self.features_):  # blocks: one scatter each
+                x[p] = to_float(cols[name])
         if dtype == "int8":
             q = self._quant()
             return quantize_batch(x, q["scale"], q["zero_point"]).T
@@ -608,6 +755,8 @@ class Pipeline:
             self._check_dtype(dtype)
         df = as_frame(data)
         cols = self._check(df)
+        if output != "sparse" or dtype == "int8":  # fail before the work, not after
+            check_dense_size(df.height, len(self.features_), 8 if dtype == "int8" else np.dtype(OUTPUT_DTYPES[dtype]).itemsize)
         unknown: dict[str, np.ndarray] | None = {} if return_unknown else None
         cols = self._run(cols, unknown)
         if output == "sparse" and dtype != "int8":
@@ -672,9 +821,12 @@ class Pipeline:
         return fr.DataFrame(data) if data else fr.DataFrame({"_": [None] * len(rows)})
 
     # ------------------------------------------------------------------ row path
-    def _row_values(self, row: Mapping[str, Any],
-                    flagged: list[str] | None = None) -> list[float] | np.ndarray:
-        """The feature values of one record; with ``flagged``, append its unknown-mask names."""
+    def _row_values(self, row: Mapping[str, Any], flagged: list[str] | None = None,
+                    dtype: Any = np.float64) -> list[float] | np.ndarray:
+        """The feature values of one record; with ``flagged``, append its unknown-mask names.
+
+        A list of floats, or with scattered blocks a vector of ``dtype``.
+        """
         try:
             v = {n: row[n] for n in self._required}
         except KeyError:
@@ -700,8 +852,8 @@ class Pipeline:
         except (TypeError, ValueError, AttributeError) as err:
             raise self._diagnose(row) from err
         if self._row_layout is not None:  # sparse blocks: a float64 vector
-            return _row_vector(v, len(self.features_), self._row_layout)
-        return [v[f] for f in self.features_]
+            return _row_vector(v, len(self.features_), self._row_layout, dtype)
+        return [v[f] for f in self._flat]
 
     def _diagnose(self, row: Mapping[str, Any]) -> SchemaError:
         for n, t in self.input_schema_.items():
@@ -773,9 +925,13 @@ class Pipeline:
         """
         self._require_fitted()
         flagged: list[str] | None = [] if return_unknown else None
-        vals = self._row_values(row, flagged)
         dtype = self.dtype if dtype is None else dtype
-        if dtype == "float64":
+        if dtype != "int8":
+            self._check_dtype(dtype)
+        vals = self._row_values(row, flagged, OUTPUT_DTYPES.get(dtype, np.float64))
+        if isinstance(vals, np.ndarray) and dtype != "int8":
+            out = vals  # a wide row, written in the output dtype
+        elif dtype == "float64":
             out = np.array(vals, dtype=np.float64)
         elif dtype == "float32":
             try:
@@ -784,8 +940,7 @@ class Pipeline:
                 with np.errstate(over="ignore"):
                     out = np.array(vals, dtype=np.float32)
         elif dtype == "int8":
-            q = self._quant()
-            out = np.array(quantize_row(vals, q["scale"], q["zero_point"]), dtype=np.int8)
+            out = np.array(quantize_row(vals, *self._quant_row()), dtype=np.int8)
         else:
             self._check_dtype(dtype)
             with np.errstate(over="ignore"):
@@ -816,14 +971,15 @@ class Pipeline:
         """
         self._require_fitted()
         dtype = self.dtype if dtype is None else dtype
+        check_dense_size(len(rows), len(self.features_), 8)
         if return_unknown:
             flags: list[list[str]] = [[] for _ in rows]
             vals = [self._row_values(r, f) for r, f in zip(rows, flags, strict=True)]
         else:
             vals = [self._row_values(r) for r in rows]
         if dtype == "int8":
-            q = self._quant()
-            x = np.array([quantize_row(v, q["scale"], q["zero_point"]) for v in vals],
+            scale, zero_point = self._quant_row()
+            x = np.array([quantize_row(v, scale, zero_point) for v in vals],
                          dtype=np.int8).reshape(len(rows), len(self.features_))
         else:
             self._check_dtype(dtype)
@@ -908,7 +1064,12 @@ class Pipeline:
         DataFrame or str
             Columns ``feature``, ``inputs`` (list of input column names), ``steps`` (the
             chain of step names) and ``params`` (JSON: each step's fitted parameters for
-            this feature). ``as_text=True`` gives a readable multi-line string instead.
+            this feature): one row per feature, also for a 2**20-bucket ``Hash`` block (its
+            rows are built by Arrow from the block's one record). ``as_text=True`` gives a
+            readable string instead: a line per feature, except that a run of numbered
+            block features (``Hash(output="onehot")``), which differ only in their number,
+            is one line ``"s#0..s#1023 <- s: hash(..., bucket=0..1023)"``. OneHot features
+            keep a line each: each names its category.
 
         Examples
         --------
@@ -920,24 +1081,79 @@ class Pipeline:
         x <- x: standardize(mean=2.0, scale=1.0, min=1.0, max=3.0, missing=False)
         c=a <- c: onehot(category='a', handle_unknown='ignore')
         c=b <- c: onehot(category='b', handle_unknown='ignore')
+        >>> hashed = ml.Pipeline([ml.Hash("c", n_buckets=1 << 20, output="onehot")]).fit(df)
+        >>> print(hashed.lineage(as_text=True))
+        c#0..c#1048575 <- c: hash(n_buckets=1048576, seed=0, cross=False, output='onehot', alternate_sign=False, bucket=0..1048575)
+        >>> hashed.lineage().height
+        1048576
         """
         self._require_fitted()
+        steps = dict(self.steps_)
         if as_text:
             lines = []
-            for f in self.features_:
-                e = self.lineage_[f]
-                chain = " -> ".join(
-                    f"{s['step']}({', '.join(f'{k}={v!r}' for k, v in s['params'].items())})"
-                    for s in e["steps"]
-                ) or "passthrough"
-                lines.append(f"{f} <- {', '.join(e['inputs'])}: {chain}")
+            for e in self.features_.entries:
+                if isinstance(e, str):
+                    lines.append(_lineage_line(e, self.lineage_[e]))
+                    continue
+                rec = self.block_lineage_[e.key]
+                step = steps[rec["step"]]
+                spec = step._lineage_block(rec["input"])
+                if spec is None:  # named features (OneHot categories): a line each
+                    lines.extend(_lineage_line(f, _block_feature_lineage(rec, step, f))
+                                 for f in e.names.iter(e.lo, e.hi))
+                    continue
+                params, key = spec
+                one = _block_feature_lineage(rec, step, e.names[e.lo])
+                one["steps"][-1]["params"] = {**params, key: _Span(e.lo, e.hi - 1)}
+                lines.append(_lineage_line(e.label(), one))
             return "\n".join(lines)
-        return fr.DataFrame({
-            "feature": list(self.features_),
-            "inputs": [self.lineage_[f]["inputs"] for f in self.features_],
-            "steps": [[s["step"] for s in self.lineage_[f]["steps"]] for f in self.features_],
-            "params": [json.dumps(self.lineage_[f]["steps"], default=str) for f in self.features_],
-        })
+        feature: list[pa.Array] = []
+        inputs: list[pa.Array] = []
+        chains: list[pa.Array] = []
+        params: list[pa.Array] = []
+        run: list[tuple[str, dict[str, Any]]] = []  # features given by a record each
+
+        def flush() -> None:
+            if run:
+                feature.append(pa.array([f for f, _ in run], type=pa.string()))
+                inputs.append(pa.array([r["inputs"] for _, r in run], type=pa.list_(pa.string())))
+                chains.append(pa.array([[s["step"] for s in r["steps"]] for _, r in run],
+                                       type=pa.list_(pa.string())))
+                params.append(pa.array([json.dumps(r["steps"], default=str) for _, r in run],
+                                       type=pa.string()))
+                run.clear()
+
+        for e in self.features_.entries:
+            if isinstance(e, str):
+                run.append((e, self.lineage_[e]))
+                continue
+            rec = self.block_lineage_[e.key]
+            step = steps[rec["step"]]
+            spec = step._lineage_block(rec["input"])
+            if spec is None:
+                run.extend((f, _block_feature_lineage(rec, step, f)) for f in e.names.iter(e.lo, e.hi))
+                continue
+            flush()  # numbered block: every column built by Arrow, no Python object per feature
+            one = _block_feature_lineage(rec, step, e.names[e.lo])
+            one["steps"][-1]["params"] = {**spec[0], spec[1]: _PLACEHOLDER}
+            head, tail = json.dumps(one["steps"], default=str).split(json.dumps(_PLACEHOLDER))
+            one_inputs = pa.array([one["inputs"]], type=pa.list_(pa.string()))
+            one_chain = pa.array([[s["step"] for s in one["steps"]]], type=pa.list_(pa.string()))
+            for lo in range(e.lo, e.hi, _LINEAGE_CHUNK):  # chunks: a string array holds < 2 GB
+                hi = min(lo + _LINEAGE_CHUNK, e.hi)
+                same = pa.array(np.zeros(hi - lo, dtype=np.int64))
+                nums = pc.cast(pa.array(np.arange(lo, hi, dtype=np.int64)), pa.string())
+                feature.append(e.names.arrow(lo, hi))
+                inputs.append(one_inputs.take(same))
+                chains.append(one_chain.take(same))
+                params.append(pc.binary_join_element_wise(head, nums, tail, ""))
+        flush()
+        return fr.DataFrame(pa.table({
+            "feature": pa.chunked_array(feature, type=pa.string()),
+            "inputs": pa.chunked_array(inputs, type=pa.list_(pa.string())),
+            "steps": pa.chunked_array(chains, type=pa.list_(pa.string())),
+            "params": pa.chunked_array(params, type=pa.string()),
+        }))
 
     # ------------------------------------------------------------------ output helpers
     def _quant(self) -> dict[str, Any]:
@@ -946,6 +1162,15 @@ class Pipeline:
                 "dtype='int8' needs quantization parameters; call pipeline.quantize() first"
             )
         return self.quantization_
+
+    def _quant_row(self) -> tuple[Any, Any]:
+        """(scale, zero_point) for the row path: Python lists (a plain row is a list of
+        Python floats), built once per set of parameters."""
+        q = self._quant()
+        if self._qrow is None or self._qrow[0] is not q:
+            self._qrow = (q, np.asarray(q["scale"], dtype=np.float64).tolist(),
+                          np.asarray(q["zero_point"], dtype=np.int64).tolist())
+        return self._qrow[1], self._qrow[2]
 
     def quantize(self, dtype: str = "int8", data: Any = None) -> fr.DataFrame:
         """Fix per-feature int8 scale and zero-point, stored in the pipeline (and saved).
@@ -977,11 +1202,10 @@ class Pipeline:
         if data is not None:
             x = self.transform(data, dtype="float64")
             with np.errstate(invalid="ignore"):
-                lo = [float(v) for v in np.nanmin(np.where(np.isnan(x), np.inf, x), axis=0)]
-                hi = [float(v) for v in np.nanmax(np.where(np.isnan(x), -np.inf, x), axis=0)]
+                lo = np.nanmin(np.where(np.isnan(x), np.inf, x), axis=0)
+                hi = np.nanmax(np.where(np.isnan(x), -np.inf, x), axis=0)
         else:
-            lo = [self.feature_ranges_[f][0] for f in self.features_]
-            hi = [self.feature_ranges_[f][1] for f in self.features_]
+            lo, hi = self.feature_ranges_.min, self.feature_ranges_.max
         self.quantization_ = quantize_params(lo, hi)
         return dequantize_params(self.quantization_, self.features_)
 

@@ -76,7 +76,11 @@ def test_manifest_is_readable_json_with_versions_and_schema(fitted: tuple, tmp_p
     assert manifest["frame_version"] == fr.__version__
     assert manifest["input_columns"] == {"f": "double", "g": "float", "i": "int64", "s": "string", "k": "int64"}
     assert [s["class"] for s in manifest["steps"]][:2] == ["Impute", "Clip"]
-    assert manifest["features"] == pipe.get_feature_names_out()
+    # plain features by name, each one-hot block as one run (see test_wide_blocks.py)
+    blocks = [f["$block"] for f in manifest["features"] if isinstance(f, dict)]
+    assert blocks == [{"step": "onehot", "input": "s", "lo": 0, "hi": 6}]
+    assert [f for f in manifest["features"] if isinstance(f, str)] == [
+        f for f in pipe.get_feature_names_out() if not f.startswith("s=")]
     state = pa.ipc.open_file(tmp_path / "state.arrow").read_all()
     assert state.num_rows == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "state.arrow"]
@@ -127,7 +131,7 @@ def test_incompatible_version(fitted: tuple, tmp_path: Path) -> None:
     manifest["format_version"] = FORMAT_VERSION + 1
     manifest["frame_version"] = "99.0"
     path.write_text(json.dumps(manifest))
-    with pytest.raises(ml.LoadError, match=r"format version 2 by frame '99.0'; this frame .* reads version 1"):
+    with pytest.raises(ml.LoadError, match=r"format version 3 by frame '99.0'; this frame .* reads versions 1, 2"):
         ml.load(tmp_path)
 
 
