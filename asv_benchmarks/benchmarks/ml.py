@@ -104,3 +104,57 @@ class MLFit:
 
     def time_fit(self):
         make_pipeline().fit(self.train, y=self.y)
+
+
+class MLWideHash:
+    """The hashing trick at 2**20 buckets: a sparse one-hot block per string column.
+
+    Costs must not grow with the number of buckets beyond the output itself: fit, sparse
+    batches, one record, save and load are O(rows) / O(nonzeros) plus O(1) per block.
+    """
+
+    timeout = 300
+    params = ([2**16, 2**20],)
+    param_names = ("n_buckets",)
+
+    def setup(self, n_buckets):
+        import tempfile
+
+        rng = np.random.default_rng(SEED)
+        n = 50_000
+        words = np.array([f"w{i}" for i in range(20_000)], dtype=object)
+
+        def table(k):
+            return pa.table({
+                "word": pa.array(words[rng.integers(0, len(words), k)].tolist()),
+                "x": rng.standard_normal(k),
+            })
+
+        self.train = fr.DataFrame(table(n))
+        self.batch = fr.DataFrame(table(N_BATCH))
+        self.pipe = self._pipe(n_buckets).fit(self.train)
+        self.rows = table(1).to_pylist()
+        self.dir = tempfile.mkdtemp()
+        self.pipe.save(f"{self.dir}/saved")
+
+    @staticmethod
+    def _pipe(n_buckets):
+        return ml.Pipeline([
+            ml.Standardize("x"),
+            ml.Hash("word", n_buckets=n_buckets, output="onehot", alternate_sign=True),
+        ])
+
+    def time_fit(self, n_buckets):
+        self._pipe(n_buckets).fit(self.train)
+
+    def time_transform_sparse_10k(self, n_buckets):
+        self.pipe.transform(self.batch, output="sparse")
+
+    def time_transform_row(self, n_buckets):
+        self.pipe.transform_row(self.rows[0])
+
+    def time_save(self, n_buckets):
+        self.pipe.save(f"{self.dir}/again")
+
+    def time_load(self, n_buckets):
+        ml.load(f"{self.dir}/saved")
