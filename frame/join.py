@@ -90,19 +90,20 @@ def _key_pair(left: pa.ChunkedArray, right: pa.ChunkedArray, lname: str, rname: 
 
 
 # ------------------------------------------------------------------------------------ codes
-def _joint_codes(lkeys, rkeys, nulls_equal: bool):
+def _joint_codes(lkeys, rkeys, nulls_equal: bool, validate: str = "m:m"):
     """Codes of the left and right rows in one code space, and its size.
 
     Rows that must match nothing (a null key when nulls are not equal) get a code of their own
     side's sentinel: ``ng`` for the right side, ``ng + 1`` for the left, whose build slices are
-    empty -- so the kernels never see a negative code.
+    empty -- so the kernels never see a negative code. ``validate`` names the sides whose keys
+    must be checked for uniqueness: their distinct keys need distinct codes.
     """
     n_l = len(lkeys[0])
     for fast_path in (_direct_codes, _dictionary_codes):  # these code null rows themselves
         found = fast_path(lkeys, rkeys, nulls_equal)
         if found is not None:
             return found
-    probed = _probe_codes(lkeys, rkeys)
+    probed = _probe_codes(lkeys, rkeys, validate)
     if probed is not None:
         lcodes, rcodes, ng = probed
     else:
@@ -195,11 +196,13 @@ def _dictionary_codes(lkeys, rkeys, nulls_equal: bool):
     return codes[0], codes[1], ng
 
 
-def _probe_codes(lkeys, rkeys):
+def _probe_codes(lkeys, rkeys, validate: str = "m:m"):
     """``_joint_codes`` for one string key when one side is much smaller: the small side's
     keys go into a table the large side only reads (in parallel), so the large side's own
     distinct keys are never inserted. Codes run over the small side's row count; a large-side
-    value the small side lacks gets that side's sentinel. None when this does not apply."""
+    value the small side lacks gets that side's sentinel. None when this does not apply --
+    also when the large side's keys must be validated unique, as its keys missing from the
+    small side all share the sentinel."""
     if len(lkeys) != 1:
         return None
     lk, rk = lkeys[0], rkeys[0]
@@ -210,6 +213,8 @@ def _probe_codes(lkeys, rkeys):
     if 8 * min(n_l, n_r) > max(n_l, n_r):
         return None
     right_builds = n_r <= n_l
+    if validate in ("1:1", "m:1" if not right_builds else "1:m"):
+        return None
     build, probe = (rk, lk) if right_builds else (lk, rk)
     ng = len(build)
     found = _hashing.probe_short(
@@ -399,7 +404,7 @@ def join(
         lk, rk = _key_pair(lt.column(ln), rt.column(rn), ln, rn)
         lkeys.append(lk)
         rkeys.append(rk)
-    lcodes, rcodes, ng = _joint_codes(lkeys, rkeys, nulls_equal)
+    lcodes, rcodes, ng = _joint_codes(lkeys, rkeys, nulls_equal, validate)
     if validate in ("1:m", "1:1"):
         _validate_unique(lcodes, ng, "left", [lt.column(n) for n in lnames], lnames)
     if validate in ("m:1", "1:1"):

@@ -1395,3 +1395,19 @@ def test_memory_guard_counts_reclaimable_page_cache(monkeypatch, tmp_path) -> No
         left.join(left, on="k")
     monkeypatch.setattr(join_module, "_available_memory", lambda: 10**9)
     assert left.join(left, on="k").height == 40_000
+
+
+@pytest.mark.parametrize("validate", ["m:1", "1:1"])
+def test_validate_sees_duplicates_on_the_much_larger_string_side(validate: str) -> None:
+    # regression: the string probe path (one side >= 8x smaller) coded every key of the large
+    # side missing from the small side as one sentinel, so its duplicates went unnoticed
+    left = fr.DataFrame({"k": pa.array(["a"], pa.string())})
+    right = fr.DataFrame({"k": ["x"] * 5 + ["y"] * 5 + ["a"], "v": list(range(11))})
+    with pytest.raises(fr.ComputeError, match=r"right keys \['k'\] are not unique \(e.g. 'x'"):
+        left.join(right, on="k", validate=validate)
+    with pytest.raises(fr.ComputeError, match="left keys"):
+        right.join(left, on="k", validate="1:m")
+    empty = fr.DataFrame({"k": pa.array([], pa.string())})
+    with pytest.raises(fr.ComputeError, match="right keys"):
+        empty.join(right, on="k", validate=validate)
+    assert left.join(right, on="k", validate="m:m").rows() == [("a", 10)]
