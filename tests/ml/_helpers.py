@@ -49,6 +49,17 @@ def random_frame(rng: np.random.Generator, n: int, *, null_frac: float = 0.1,
 
 
 # ----------------------------------------------------------------------------- hypothesis
+def string_array(draw: Any, values: list) -> pa.Array:
+    """``values`` as a plain, large or dictionary-encoded string array (the layout is drawn)."""
+    arr = pa.array(values, pa.string())
+    layout = draw(st.sampled_from(["plain", "large", "dict"]))
+    if layout == "large":
+        return arr.cast(pa.large_string())
+    if layout == "dict":
+        return arr.dictionary_encode()
+    return arr
+
+
 _floats = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True, width=64),
     st.floats(-100, 100),
@@ -66,12 +77,7 @@ def frames(draw: Any, min_rows: int = 1, max_rows: int = 30, cats: tuple[str, ..
     s = draw(st.lists(st.one_of(st.none(), st.sampled_from(cats)), min_size=n, max_size=n))
     k = draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))
     y = draw(st.lists(st.sampled_from([0.0, 1.0, 0.25]), min_size=n, max_size=n))
-    s_arr = pa.array(s, pa.string())
-    layout = draw(st.sampled_from(["plain", "large", "dict"]))
-    if layout == "large":
-        s_arr = s_arr.cast(pa.large_string())
-    elif layout == "dict":
-        s_arr = s_arr.dictionary_encode()
+    s_arr = string_array(draw, s)
     table = pa.table({
         "f": pa.array(f, pa.float64()),
         "g": pa.array(g, pa.float32()),

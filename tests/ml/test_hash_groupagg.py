@@ -23,7 +23,7 @@ import frame as fr
 from frame import ml
 from frame._core.hashing import hash_array
 from frame.testing import rechunk
-from tests.ml._helpers import bits_equal, frames, random_frame
+from tests.ml._helpers import bits_equal, frames, random_frame, string_array
 
 sp = pytest.importorskip("scipy.sparse")
 
@@ -490,12 +490,7 @@ def _keyed_frames(draw: Any, max_rows: int = 25, cats: tuple[str, ...] = ("p", "
     i = draw(st.lists(st.one_of(st.none(), st.integers(-1, 1)), min_size=n, max_size=n))
     b = draw(st.lists(st.one_of(st.none(), st.booleans()), min_size=n, max_size=n))
     x = draw(st.lists(st.one_of(st.none(), st.just(math.nan), st.floats(-1e6, 1e6)), min_size=n, max_size=n))
-    s_arr = pa.array(s, pa.string())
-    layout = draw(st.sampled_from(["plain", "large", "dict"]))
-    if layout == "large":
-        s_arr = s_arr.cast(pa.large_string())
-    elif layout == "dict":
-        s_arr = s_arr.dictionary_encode()
+    s_arr = string_array(draw, s)
     table = pa.table({"s": s_arr, "i": pa.array(i, pa.int32()), "b": pa.array(b, pa.bool_()),
                       "x": pa.array(x, pa.float64())})
     if n and draw(st.booleans()):

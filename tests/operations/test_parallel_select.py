@@ -4,7 +4,6 @@ depend on it; nested evaluation inside a pool thread must not deadlock."""
 
 from __future__ import annotations
 
-import contextlib
 import threading
 
 import pyarrow as pa
@@ -14,20 +13,8 @@ from hypothesis import strategies as st
 
 import frame as fr
 from frame import _eval
-from frame._core import parallel
 from frame.testing import assert_frame_equal
-
-
-@contextlib.contextmanager
-def pool_for_every_size(threads: int = 2):
-    before = parallel.get_num_threads()
-    parallel.set_num_threads(threads)
-    parallel.set_parallel_threshold(0)
-    try:
-        yield
-    finally:
-        parallel.set_parallel_threshold(200_000)  # the module default
-        parallel.set_num_threads(before)
+from tests.core._layout_cases import forced_threads
 
 
 def _exprs() -> list[fr.Expr]:
@@ -49,7 +36,7 @@ def test_pool_gives_the_serial_result(rows) -> None:
     df = fr.DataFrame(pa.table({"a": pa.array(a, pa.int64()), "b": pa.array(b, pa.int64()),
                                 "s": pa.array(s, pa.string())}))
     serial = df.select(_exprs())
-    with pool_for_every_size():
+    with forced_threads(2):
         assert_frame_equal(df.select(_exprs()), serial, check_exact=True)
         assert_frame_equal(df.with_columns(_exprs()[1:]), df.with_columns(_exprs()[1:]), check_exact=True)
 
@@ -63,7 +50,7 @@ def test_pool_is_used() -> None:
         seen.append(threading.current_thread().name)
         return real(expr, table)
 
-    with pool_for_every_size(), pytest.MonkeyPatch.context() as mp:
+    with forced_threads(2), pytest.MonkeyPatch.context() as mp:
         mp.setattr(_eval, "evaluate", spy)
         out = df.select(fr.col("a") + 1, fr.col("a").rank().over("g").alias("r"))
     assert out.columns == ["a", "r"]
@@ -73,7 +60,7 @@ def test_pool_is_used() -> None:
 def test_nested_evaluation_in_a_pool_thread_runs_serially() -> None:
     df = fr.DataFrame({"a": [1, 2, 3]})
     exprs = [fr.col("a"), (fr.col("a") * 3).alias("b"), (fr.col("a") - 1).alias("c")]
-    with pool_for_every_size():
+    with forced_threads(2):
         # every worker busy with a select that itself evaluates several expressions
         jobs = [_eval._pool(2).submit(df.select, exprs) for _ in range(4)]
         results = [job.result(timeout=30) for job in jobs]
@@ -82,12 +69,12 @@ def test_nested_evaluation_in_a_pool_thread_runs_serially() -> None:
 
 def test_first_failing_expression_raises() -> None:
     df = fr.DataFrame({"a": [1, 2], "s": ["x", "y"]})
-    with pool_for_every_size(), pytest.raises(fr.ColumnNotFoundError, match="'nope'"):
+    with forced_threads(2), pytest.raises(fr.ColumnNotFoundError, match="'nope'"):
         df.select(fr.col("a"), fr.col("nope"), fr.col("s").str.len_chars() + fr.col("also_missing"))
 
 
 def test_one_thread_means_no_pool() -> None:
     df = fr.DataFrame({"a": [1, 2]})
-    with pool_for_every_size(threads=1), pytest.MonkeyPatch.context() as mp:
+    with forced_threads(1), pytest.MonkeyPatch.context() as mp:
         mp.setattr(_eval, "_pool", lambda workers: pytest.fail("pool used with one thread"))
         assert df.select(fr.col("a"), (fr.col("a") * 2).alias("b")).rows() == [(1, 2), (2, 4)]
