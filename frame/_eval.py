@@ -845,11 +845,68 @@ def _eval_over(expr: Expr, table: pa.Table) -> Value:
 
 # --------------------------------------------------------------------------- window functions
 # ``shift``, ``diff``, ``cum_*``, ``rolling_*``, ``rolling_*_by``, ``ewm_mean`` and ``rank`` give
-# one value per row computed along the rows of a group. Every kernel (``frame._core.window``)
-# takes the group layout ``(order, offsets)`` of ``groupby.group_order``: the whole column is the
-# layout ``arange(n), [0, n]``; ``.over(keys)`` uses the groups' rows in frame order; with
-# ``order_by`` the needed columns are permuted into ``order_by`` order first (stable), the window
-# expression is evaluated there, and the result is permuted back onto the original rows.
+# one value per row computed along the rows of a group, walked in frame order: with ``order_by``
+# the needed columns are permuted into ``order_by`` order first (stable), the window expression
+# is evaluated there, and the result is permuted back onto the original rows. A ``_Layout``
+# describes the groups to the kernels (``frame._core.window``): the rows' group codes for the
+# streaming kernels (cumulative, shift, ewm, rolling by row count), and, built only when a layout
+# kernel needs it (rolling by period, very wide row windows), the counting sort ``(order,
+# offsets)`` of ``groupby.group_order``; rank sorts the rows by (group, value) with one argsort.
+# The whole column is one group (``codes=None``).
+
+
+class _Layout:
+    """The groups a window function walks: ``codes[i]`` is row ``i``'s group (``None``: one
+    group of every row) and ``positions()`` the rows sorted by group (built on first use)."""
+
+    __slots__ = ("_positions", "codes", "height", "n_groups")
+
+    def __init__(self, codes: np.ndarray | None, n_groups: int, height: int) -> None:
+        self.codes = codes
+        self.n_groups = n_groups
+        self.height = height
+        self._positions: tuple[np.ndarray | None, np.ndarray] | None = None
+
+    @classmethod
+    def of(cls, grouping: Any) -> _Layout:
+        if grouping.n_groups <= 1:  # one group (or no rows): the kernels' fast single-group path
+            return cls(None, 1, grouping.height)
+        return cls(grouping.codes, grouping.n_groups, grouping.height)
+
+    def streams(self, width: int) -> bool:
+        """True when a streaming kernel may keep a ring of ``width`` rows per group."""
+        from frame._core import window as _win
+
+        return self.codes is None or _win.ring_fits(self.n_groups, width, self.height)
+
+    def streams_rolling(self, left: int, right: int, op: int) -> bool:
+        """True when ``rolling_count`` may keep its state and rings per group."""
+        from frame._core import window as _win
+
+        return self.codes is None or _win.rolling_fits(self.n_groups, left, right, op,
+                                                       self.height)
+
+    def positions(self) -> tuple[np.ndarray | None, np.ndarray]:
+        """``(order, offsets)``: group ``g``'s rows are ``order[offsets[g]:offsets[g + 1]]``
+        (``order=None``: one group, positions are rows)."""
+        from frame._core import groupby as _gb
+
+        if self._positions is None:
+            if self.codes is None:
+                self._positions = (None, np.array([0, self.height], dtype=np.int64))
+            else:
+                self._positions = _gb.group_order(self.codes, self.n_groups)
+        return self._positions
+
+    def offsets(self) -> np.ndarray:
+        """Group ``g`` holds ``offsets[g + 1] - offsets[g]`` rows."""
+        from frame._core import groupby as _gb
+
+        if self._positions is not None or self.codes is None:
+            return self.positions()[1]
+        offsets = np.zeros(self.n_groups + 1, dtype=np.int64)
+        np.cumsum(_gb.group_count(self.codes, self.n_groups), out=offsets[1:])
+        return offsets
 
 
 def _contains_window_fn(expr: Expr) -> bool:
@@ -864,12 +921,11 @@ def _eval_window_fn(expr: Expr, table: pa.Table) -> Value:
     """A window function on the whole column (one group, frame order)."""
     height = table.num_rows
     args = [broadcast(evaluate(a, table), height, a.output_name()) for a in expr.args]
-    order = np.arange(height, dtype=np.int64)
-    offsets = np.array([0, height], dtype=np.int64)
-    return pa.chunked_array([_apply_window_fn(expr, args, order, offsets)])
+    return pa.chunked_array([_apply_window_fn(expr, args, _Layout(None, 1, height))])
 
 
-def _over_windows(expr: Expr, table: pa.Table, grouping: Any) -> pa.ChunkedArray:
+def _over_windows(expr: Expr, table: pa.Table, grouping: Any,
+                  layout: _Layout | None = None) -> pa.ChunkedArray:
     """``expr`` per group: window functions along each group's rows (frame order), then
     aggregations and elementwise parts as ``_aggregate.window`` does."""
     from frame import _aggregate
@@ -877,14 +933,14 @@ def _over_windows(expr: Expr, table: pa.Table, grouping: Any) -> pa.ChunkedArray
 
     if not _contains_window_fn(expr):
         return _aggregate.window(expr, table, grouping)
-    order, offsets = _aggregate.group_rows(grouping)
+    lay = _Layout.of(grouping) if layout is None else layout
     computed: dict[str, pa.Array] = {}
 
     def walk(e: Expr) -> Expr:
         if e.op in WINDOW_FUNCTIONS:
-            args = [_over_windows(a, table, grouping) for a in e.args]
+            args = [_over_windows(a, table, grouping, lay) for a in e.args]
             name = f"__frame_win_{len(computed)}"
-            computed[name] = _apply_window_fn(e, args, order, offsets)
+            computed[name] = _apply_window_fn(e, args, lay)
             return col(name)
         if e.op == "over" or not e.args:
             return e
@@ -929,7 +985,7 @@ def _series_as_columns(expr: Expr, table: pa.Table) -> tuple[Expr, pa.Table]:
 def _over_ordered(inner: Expr, table: pa.Table, grouping: Any, order_by: list[Expr],
                   params: dict[str, Any]) -> pa.ChunkedArray:
     from frame import _aggregate
-    from frame._core import groupby as _gb
+    from frame._core import window as _win
 
     height = table.num_rows
     order_columns = [broadcast(evaluate(o, table), height, o.output_name()) for o in order_by]
@@ -947,10 +1003,8 @@ def _over_ordered(inner: Expr, table: pa.Table, grouping: Any, order_by: list[Ex
     if permuted.num_rows != height:  # a table without columns keeps its height
         permuted = pa.table({"__frame_h": pa.nulls(height)}).drop(["__frame_h"])
     codes = np.ascontiguousarray(grouping.codes[perm])
-    rows, offsets = _gb.group_order(codes, grouping.n_groups)
-    sizes = np.diff(offsets)
-    first = np.where(sizes > 0, rows[np.minimum(offsets[:-1], max(height - 1, 0))], -1)
-    permuted_grouping = _aggregate.Grouping(codes, grouping.n_groups, first.astype(np.int64))
+    first = _win.first_rows(codes, grouping.n_groups)
+    permuted_grouping = _aggregate.Grouping(codes, grouping.n_groups, first)
     result = _over_windows(inner, permuted, permuted_grouping)
     inverse = np.empty(height, dtype=np.int64)
     inverse[perm] = np.arange(height, dtype=np.int64)
@@ -970,9 +1024,20 @@ def _window_type_error(expr: Expr, what: str, t: pa.DataType, needs: str) -> Uns
 
 
 def _result(values: np.ndarray, ok: np.ndarray, arrow_type: pa.DataType) -> pa.Array:
+    """A kernel's ``(values, ok)`` as ``arrow_type`` (values zero-copy, ``ok`` packed into the
+    validity bitmap), as ``_aggregate._to_arrow`` would build it."""
     from frame import _aggregate
+    from frame._core import window as _win
 
-    return _aggregate._to_arrow(values, ok.view(bool), arrow_type)
+    if pat.is_boolean(arrow_type):
+        return _aggregate._to_arrow(values, ok.view(bool), arrow_type)
+    bitmap, nulls = _win.pack_validity(ok)
+    validity = None if bitmap is None else pa.py_buffer(bitmap)
+    arr = pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values),
+                                [validity, pa.py_buffer(values)], null_count=nulls)
+    if pat.is_temporal(arrow_type) or pat.is_duration(arrow_type):
+        return arr.view(arrow_type)
+    return arr.cast(arrow_type)
 
 
 def _float_out(t: pa.DataType) -> pa.DataType:
@@ -996,17 +1061,23 @@ def _numeric_input(expr: Expr, x: pa.Array, what: str, *, temporal: bool = False
     return num
 
 
-def _apply_window_fn(expr: Expr, args: list[pa.ChunkedArray], order: np.ndarray,
-                     offsets: np.ndarray) -> pa.Array:
+def _apply_window_fn(expr: Expr, args: list[pa.ChunkedArray], layout: _Layout) -> pa.Array:
     """One window function over the layout; the result is aligned with the rows."""
-    return _WINDOW_KERNELS[expr.op](expr, args, order, offsets)
+    return _WINDOW_KERNELS[expr.op](expr, args, layout)
 
 
-def _win_shift(expr, args, order, offsets):
+def _shift_indices(layout: _Layout, n: int) -> np.ndarray:
     from frame._core import window as _win
 
+    if abs(n) >= layout.height or layout.streams(abs(n)):
+        return _win.shift_indices(layout.codes, layout.n_groups, layout.height, n)
+    order, offsets = layout.positions()
+    return _win.shift_indices_layout(order, offsets, n)
+
+
+def _win_shift(expr, args, layout):
     x = args[0]
-    idx = _win.shift_indices(order, offsets, expr.params["n"])
+    idx = _shift_indices(layout, expr.params["n"])
     out = _ops.take_column(x, idx, check_bounds=False)
     if not expr.params["fill"]:
         return out
@@ -1029,12 +1100,10 @@ def _win_shift(expr, args, order, offsets):
     return result
 
 
-def _win_diff(expr, args, order, offsets):
-    from frame._core import window as _win
-
+def _win_diff(expr, args, layout):
     x = _plain(args[0])
     t = x.type
-    idx = _win.shift_indices(order, offsets, expr.params["n"])
+    idx = _shift_indices(layout, expr.params["n"])
     if pat.is_null(t):
         return pa.nulls(len(x), pa.int64())
     if pat.is_integer(t) or pat.is_boolean(t):
@@ -1065,7 +1134,7 @@ def _win_diff(expr, args, order, offsets):
         ) from err
 
 
-def _win_cum_agg(expr, args, order, offsets):
+def _win_cum_agg(expr, args, layout):
     from frame._core import window as _win
 
     fn = expr.params["fn"]
@@ -1082,8 +1151,8 @@ def _win_cum_agg(expr, args, order, offsets):
     code = {"sum": _win.CUM_SUM, "prod": _win.CUM_PROD, "min": _win.CUM_MIN,
             "max": _win.CUM_MAX}[fn]
     try:
-        values, ok = _win.cumulative(num.values, num.valid, num.offset, order, offsets, code,
-                                     expr.params["reverse"])
+        values, ok = _win.cumulative(num.values, num.valid, num.offset, layout.codes,
+                                     layout.n_groups, code, expr.params["reverse"])
     except OverflowError as err:
         raise ComputeError(
             f"{what} of {expr.args[0]!r} overflows int64 (at row {err.args[0]} of its input); "
@@ -1100,7 +1169,7 @@ def _win_cum_agg(expr, args, order, offsets):
     return _result(values, ok, out_type)
 
 
-def _win_cum_count(expr, args, order, offsets):
+def _win_cum_count(expr, args, layout):
     from frame._core import window as _win
 
     x = _ops.single(args[0]) if len(args[0]) else args[0].combine_chunks()
@@ -1109,7 +1178,8 @@ def _win_cum_count(expr, args, order, offsets):
     valid = None
     if x.null_count and x.buffers()[0] is not None:
         valid = np.frombuffer(x.buffers()[0], dtype=np.uint8)
-    out = _win.cum_count(valid, x.offset, order, offsets, expr.params["reverse"])
+    out = _win.cum_count(valid, x.offset, layout.codes, layout.n_groups, len(x),
+                         expr.params["reverse"])
     return pa.array(out)
 
 
@@ -1117,8 +1187,9 @@ _ROLL_CODES = {"sum": "ROLL_SUM", "mean": "ROLL_MEAN", "min": "ROLL_MIN", "max":
                "var": "ROLL_VAR", "std": "ROLL_STD"}
 
 
-def _rolling_values(expr: Expr, args: list[pa.ChunkedArray], order, offsets, lo, hi,
+def _rolling_values(expr: Expr, args: list[pa.ChunkedArray], kernel: Callable[..., Any],
                     min_samples: int) -> pa.Array:
+    """``kernel(values, valid, offset, op, min_samples, ddof)`` on the first argument."""
     from frame._core import window as _win
 
     x = _plain(args[0])
@@ -1128,12 +1199,12 @@ def _rolling_values(expr: Expr, args: list[pa.ChunkedArray], order, offsets, lo,
     name = "rolling_" + expr.params["fn"] + ("_by" if expr.op == "rolling_by" else "")
     num = _numeric_input(expr, x, name)
     code = getattr(_win, _ROLL_CODES[expr.params["fn"]])
-    values, ok = _win.rolling(num.values, num.valid, num.offset, order, offsets, lo, hi, code,
-                              min_samples, expr.params["ddof"])
+    values, ok = kernel(num.values, num.valid, num.offset, code, min_samples,
+                        expr.params["ddof"])
     return _result(values, ok, pa.float64()).cast(_float_out(t))
 
 
-def _win_rolling(expr, args, order, offsets):
+def _win_rolling(expr, args, layout):
     from frame._core import window as _win
 
     w = expr.params["window_size"]
@@ -1141,9 +1212,18 @@ def _win_rolling(expr, args, order, offsets):
         left, right = w // 2, w - 1 - w // 2
     else:
         left, right = w - 1, 0
-    height = int(offsets[-1])
-    lo, hi = _win.count_bounds(offsets, min(left, height), min(right, height))
-    return _rolling_values(expr, args, order, offsets, lo, hi, expr.params["min_samples"])
+    left, right = min(left, layout.height), min(right, layout.height)
+
+    def kernel(values, valid, offset, op, min_samples, ddof):
+        if layout.streams_rolling(left, right, op):
+            return _win.rolling_count(values, valid, offset, layout.codes, layout.n_groups, left,
+                                      right, op, min_samples, ddof)
+        # a ring of the window per group would outgrow the data: walk the sorted rows
+        order, offsets = layout.positions()
+        return _win.rolling(values, valid, offset, order, offsets, None, None, op, min_samples,
+                            ddof, left, right)
+
+    return _rolling_values(expr, args, kernel, expr.params["min_samples"])
 
 
 _UNIT_NS = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
@@ -1178,7 +1258,7 @@ def _by_ticks(expr: Expr, by: pa.Array) -> tuple[np.ndarray, int | None]:
     return np.ascontiguousarray(ticks.to_numpy(zero_copy_only=False), dtype=np.int64), tick
 
 
-def _win_rolling_by(expr, args, order, offsets):
+def _win_rolling_by(expr, args, layout):
     from frame._core import window as _win
 
     what = f"rolling_{expr.params['fn']}_by"
@@ -1202,6 +1282,7 @@ def _win_rolling_by(expr, args, order, offsets):
     else:  # the period in ticks, P = amount / tick: d <= floor(P) (closed) or d < P (open)
         q, r = divmod(amount, tick)
         max_back = q if closed_left or r else q - 1
+    order, offsets = layout.positions()
     lo, hi, bad = _win.period_bounds(ticks, order, offsets, min(max_back, 2**63 - 1),
                                      closed in ("right", "both"))
     if bad >= 0:
@@ -1209,10 +1290,13 @@ def _win_rolling_by(expr, args, order, offsets):
             f"{what} needs `by` ({expr.args[1]!r}) sorted ascending within each group; sort the "
             "frame first or use .over(keys, order_by=<by column>)"
         )
-    return _rolling_values(expr, args, order, offsets, lo, hi, expr.params["min_samples"])
+    def kernel(values, valid, offset, op, min_samples, ddof):
+        return _win.rolling(values, valid, offset, order, offsets, lo, hi, op, min_samples, ddof)
+
+    return _rolling_values(expr, args, kernel, expr.params["min_samples"])
 
 
-def _win_ewm_mean(expr, args, order, offsets):
+def _win_ewm_mean(expr, args, layout):
     from frame._core import window as _win
 
     x = _plain(args[0])
@@ -1221,12 +1305,13 @@ def _win_ewm_mean(expr, args, order, offsets):
         return pa.nulls(len(x), pa.float64())
     num = _numeric_input(expr, x, "ewm_mean")
     p = expr.params
-    values, ok = _win.ewm_mean(num.values, num.valid, num.offset, order, offsets, p["alpha"],
-                               p["adjust"], p["min_samples"], p["ignore_nulls"])
+    values, ok = _win.ewm_mean(num.values, num.valid, num.offset, layout.codes, layout.n_groups,
+                               p["alpha"], p["adjust"], p["min_samples"], p["ignore_nulls"])
     return _result(values, ok, pa.float64()).cast(_float_out(t))
 
 
-def _win_rank(expr, args, order, offsets):
+def _win_rank(expr, args, layout):
+    from frame._core import sort as _sort
     from frame._core import window as _win
 
     method = expr.params["method"]
@@ -1247,15 +1332,15 @@ def _win_rank(expr, args, order, offsets):
     else:
         codes, _ = _sort_rank_codes(x, expr)
         codes = np.asarray(codes, dtype=np.uint64)
-    # positions sorted by code (stable: ties keep walking order), then by group (counting sort,
-    # stable): group-major, code-minor, ties in walking order
-    from frame._core import groupby as _gb
-
-    sizes = np.diff(offsets)
-    group_of = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
-    by_code = np.argsort(codes[order], kind="stable")
-    within, _ = _gb.group_order(np.ascontiguousarray(group_of[by_code]), len(sizes))
-    sorted_rows = np.ascontiguousarray(order[by_code[within]])
+    # rows sorted by (group, code), stable: group-major, code-minor, ties in walking order (the
+    # row order); one radix argsort of the pair instead of a sort per group
+    keys = [pa.array(codes, pa.uint64())]
+    if layout.codes is not None:
+        keys.insert(0, pa.array(layout.codes, pa.int64()))
+    sorted_rows = np.ascontiguousarray(
+        _sort.argsort(keys, [False] * len(keys), [False] * len(keys)), dtype=np.int64
+    )
+    offsets = layout.offsets()
     code = {"average": _win.RANK_AVERAGE, "min": _win.RANK_MIN, "max": _win.RANK_MAX,
             "dense": _win.RANK_DENSE, "ordinal": _win.RANK_ORDINAL}[method]
     values, ok = _win.rank_runs(sorted_rows, offsets, codes, valid, x.offset, code)
