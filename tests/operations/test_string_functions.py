@@ -8,6 +8,7 @@ dictionaries, views) and with nulls; polars is the outside oracle.
 
 from __future__ import annotations
 
+import contextlib
 from unittest import mock
 
 import pyarrow as pa
@@ -79,10 +80,10 @@ def test_low_cardinality_column_matches_polars(name: str) -> None:
     assert got == expected.to_list()
 
 
-def test_high_cardinality_switches_to_the_plain_call() -> None:
-    values = [f"v{i} tail" for i in range(3000)]
-    col = _column(values, [1500], False)
-    calls = []
+@contextlib.contextmanager
+def counted_factorize():
+    """Record the length of every array ``_eval`` factorizes."""
+    calls: list[int] = []
     real = _eval.factorize
 
     def counting(arr):
@@ -90,6 +91,13 @@ def test_high_cardinality_switches_to_the_plain_call() -> None:
         return real(arr)
 
     with mock.patch.object(_eval, "factorize", counting):
+        yield calls
+
+
+def test_high_cardinality_switches_to_the_plain_call() -> None:
+    values = [f"v{i} tail" for i in range(3000)]
+    col = _column(values, [1500], False)
+    with counted_factorize() as calls:
         got = _evaluate(col, "replace_regex", min_rows=_eval.DISTINCT_MIN_ROWS)
     assert got == [f"v{i}" for i in range(3000)]
     assert calls == [1500]  # the first chunk's sample showed many distinct values: plain calls
@@ -97,14 +105,7 @@ def test_high_cardinality_switches_to_the_plain_call() -> None:
 
 def test_only_costly_functions_factorize() -> None:
     col = _column([POOL[i % 3] for i in range(5000)], [], False)
-    calls = []
-    real = _eval.factorize
-
-    def counting(arr):
-        calls.append(len(arr))
-        return real(arr)
-
-    with mock.patch.object(_eval, "factorize", counting):
+    with counted_factorize() as calls:
         for name in ("lower", "len_chars", "contains_literal", "replace_literal", "slice"):
             _evaluate(col, name, min_rows=_eval.DISTINCT_MIN_ROWS)
         assert calls == []
