@@ -66,14 +66,12 @@ def category_counts(arr: pa.Array) -> tuple[list[Any], list[int]]:
     return counts["k"].to_list(), counts["n"].to_list()
 
 
-def lookup_codes(arr: pa.Array, keys: list[Any] | pa.Array | ValueIndex, t: pa.DataType,
-                 index: Any = None) -> np.ndarray:
+def lookup_codes(arr: pa.Array, keys: list[Any] | pa.Array | ValueIndex, t: pa.DataType) -> np.ndarray:
     """Position of each value of ``arr`` in ``keys`` (``None`` matches null), -1 if absent.
 
     ``keys`` is a vocabulary (a list or an Arrow array of type ``t``) or a prebuilt
     :class:`~frame._core.hashing.ValueIndex` of it; steps cache the index, so a served batch
-    costs one probe per row and never rebuilds a table of the vocabulary. (``index`` is
-    accepted for callers written against the earlier dict-based signature and ignored.)
+    costs one probe per row and never rebuilds a table of the vocabulary.
     """
     if not isinstance(keys, ValueIndex):
         keys = ValueIndex(keys if isinstance(keys, pa.Array) else pa.array(keys, type=t))
